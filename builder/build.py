@@ -1,0 +1,114 @@
+"""The build driver: load -> validate -> render -> package -> write.
+
+``check`` runs every stage that can find a problem in the sources (it is a
+build that stops before packaging). ``build`` packages only when check found
+no error; every output is produced in memory first and written atomically
+afterwards, so a failed build writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import codes
+from .diagnostics import Diagnostics
+from .formats.moodle.backup import build_mbz
+from .formats.moodle.targets import DEFAULT_TARGET, TARGETS
+from .load.project import load_project
+from .model.course import Course, Project
+from .render.html import Renderer
+from .util.atomic import OutputError, write_atomic
+
+FORMATS = ("moodle",)
+
+
+def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None) -> Project:
+    project = load_project(root, diags, only)
+    for course in project.courses:
+        Renderer(course, diags, project.skipped_files).render_course()
+    return project
+
+
+@dataclass
+class Output:
+    path: Path          # relative to the output folder
+    data: bytes
+    course: str
+    kind: str
+
+
+@dataclass
+class BuildResult:
+    project: Project | None
+    outputs: list[Output] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+
+
+def moodle_targets(choice: str) -> list[str]:
+    return list(TARGETS) if choice == "all" else [choice]
+
+
+def moodle_path(course_id: str, target_key: str) -> Path:
+    if target_key == DEFAULT_TARGET:
+        return Path("moodle") / f"{course_id}.mbz"
+    return Path("moodle") / target_key / f"{course_id}.mbz"
+
+
+def produce(project: Project, formats: tuple[str, ...], moodle: str) -> list[Output]:
+    jobs: list[tuple[Path, str, str, Callable[[], bytes]]] = []
+    for course in project.courses:
+        if "moodle" in formats:
+            for key in moodle_targets(moodle):
+                target = TARGETS[key]
+                jobs.append((moodle_path(course.id, key), course.id, f"moodle-{key}",
+                             _bind(build_mbz, course, project, target)))
+    return [Output(path, fn(), cid, kind) for path, cid, kind, fn in jobs]
+
+
+def _bind(fn, *args):
+    return lambda: fn(*args)
+
+
+def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = None,
+          formats: tuple[str, ...] = FORMATS, moodle: str = DEFAULT_TARGET, strict: bool = False) -> BuildResult:
+    project = check_project(root, diags, only)
+    result = BuildResult(project)
+    if diags.has_errors(strict):
+        return result
+    try:
+        result.outputs = produce(project, formats, moodle)
+    except Exception as exc:  # a bug in a packager must not leave half a build behind
+        if os.environ.get("COURSEPACK_DEBUG"):
+            raise
+        diags.add(codes.INTERNAL_ERROR, f"packaging failed: {exc!r}", None,
+                  hint=codes.INTERNAL_ERROR.fix + " " + _last_frame(exc))
+        result.outputs = []
+        return result
+    for o in result.outputs:
+        target = out / o.path
+        try:
+            if write_atomic(target, o.data):
+                result.written.append(target)
+            else:
+                result.unchanged.append(target)
+        except OutputError as exc:
+            diags.add(codes.OUTPUT_NOT_WRITABLE, str(exc), None)
+            break
+    return result
+
+
+def _last_frame(exc: BaseException) -> str:
+    tb = traceback.extract_tb(exc.__traceback__)
+    if not tb:
+        return ""
+    f = tb[-1]
+    return f"(at {Path(f.filename).name}:{f.lineno})"
+
+
+def course_by_id(project: Project, cid: str) -> Course | None:
+    return next((c for c in project.courses if c.id == cid), None)

@@ -1,0 +1,190 @@
+"""The ``coursepack`` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__, codes
+from .build import FORMATS, build, check_project
+from .diagnostics import Diagnostics, render_github, render_json, render_text
+from .formats.moodle.targets import DEFAULT_TARGET, TARGETS
+from .load.project import find_root
+
+MOODLE_CHOICES = [*TARGETS, "all"]
+
+
+def _root(path: Path | None) -> Path:
+    start = path or Path.cwd()
+    root = find_root(start)
+    if root is None:
+        raise click.UsageError(f"no courses/ folder found in {start.resolve()} or above; "
+                               "run coursepack inside a coursepack repository (or pass --root)")
+    return root
+
+
+def _guard(fn):
+    """Turn any unexpected exception into a CP999 diagnostic instead of a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted; no output was changed", err=True)
+            sys.exit(130)
+        except Exception as exc:  # pragma: no cover - last resort
+            if os.environ.get("COURSEPACK_DEBUG"):
+                raise
+            d = Diagnostics()
+            d.add(codes.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}", None)
+            click.echo(render_text(d), err=True, nl=False)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="coursepack")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Repository root (the folder that holds courses/). Default: found from the current folder.")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None) -> None:
+    """Check and compile Markdown courses into packages an LMS imports as they are.
+
+    \b
+    Typical use:
+      coursepack check              report every problem in every course
+      coursepack build              build every course into build/
+      coursepack codes              list the diagnostic codes
+    """
+    ctx.obj = {"root": root}
+
+
+def _emit(diags: Diagnostics, fmt: str, strict: bool, quiet: bool = False) -> None:
+    if fmt == "json":
+        click.echo(render_json(diags, strict), nl=False)
+    elif fmt == "github":
+        click.echo(render_github(diags, strict), nl=False)
+    else:
+        if quiet and not diags.items:
+            return
+        text = render_text(diags, strict)
+        click.echo(text, nl=False, err=False)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="text: 'path:line:col: CODE severity: message' lines; json: for tools; "
+                   "github: GitHub Actions annotations.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_context
+@_guard
+def check(ctx: click.Context, path: Path | None, fmt: str, strict: bool) -> None:
+    """Check courses and report every problem in one run.
+
+    PATH may be the repository, a course folder or a file inside a course;
+    by default every course of the repository is checked. Exits 1 when there
+    are errors (or warnings with --strict), 0 otherwise.
+    """
+    root = ctx.obj["root"] or _root(path)
+    diags = Diagnostics(root=root)
+    only = _course_of(root, path)
+    check_project(root, diags, only)
+    _emit(diags, fmt, strict)
+    sys.exit(1 if diags.has_errors(strict) else 0)
+
+
+def _course_of(root: Path, path: Path | None) -> list[str] | None:
+    if path is None:
+        return None
+    try:
+        rel = path.resolve().relative_to((root / "courses").resolve())
+    except ValueError:
+        return None
+    return [rel.parts[0]] if rel.parts else None
+
+
+@main.command(name="build")
+@click.argument("courses", nargs=-1)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder. Default: build/ in the repository.")
+@click.option("--format", "formats", type=click.Choice([*FORMATS, "all"]), multiple=True, default=("all",),
+              show_default=True, help="Which packages to build (repeatable).")
+@click.option("--moodle", "moodle", type=click.Choice(MOODLE_CHOICES), default=DEFAULT_TARGET, show_default=True,
+              help="Moodle version the backup is written for: "
+                   + "; ".join(f"{k} = {t.restores_on}" for k, t in TARGETS.items())
+                   + "; all = every one of them.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but problems.")
+@click.option("--diagnostics-format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              help="How to print problems.")
+@click.pass_context
+@_guard
+def build_cmd(ctx: click.Context, courses: tuple[str, ...], out: Path | None, formats: tuple[str, ...],
+              moodle: str, strict: bool, quiet: bool, fmt: str) -> None:
+    """Check and build courses (all of them, or the COURSES named) into the output folder.
+
+    Nothing is written unless every course checks without errors; each file
+    is replaced atomically, so a failed or interrupted build leaves the
+    previous outputs intact.
+
+    \b
+    Outputs:
+      build/moodle/<course>.mbz        Moodle 5.x course backup (default target)
+      build/moodle/<4.5|4.1>/<course>.mbz   with --moodle 4.5 / 4.1 / all
+    """
+    root = ctx.obj["root"] or _root(None)
+    out = (out or root / "build")
+    fmts = FORMATS if "all" in formats else tuple(formats)
+    diags = Diagnostics(root=root)
+    t0 = time.perf_counter()
+    result = build(root, out, diags, list(courses) or None, fmts, moodle, strict)
+    _emit(diags, fmt, strict, quiet)
+    if diags.has_errors(strict):
+        if fmt == "text":
+            click.echo("build failed: nothing was written", err=True)
+        sys.exit(1)
+    if not quiet:
+        dt = time.perf_counter() - t0
+        n = len(result.project.courses) if result.project else 0
+        click.echo(f"built {n} course{'s' if n != 1 else ''} into {_show(out)}: {len(result.written)} written, "
+                   f"{len(result.unchanged)} unchanged ({dt:.2f} s)")
+        for o in result.outputs:
+            click.echo(f"  {_show(out / o.path)}  ({len(o.data):,} bytes)")
+
+
+def _show(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
+@main.command(name="codes")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def codes_cmd(fmt: str) -> None:
+    """List every diagnostic code with its meaning and fix."""
+    if fmt == "markdown":
+        click.echo(codes.catalogue_markdown(), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps([
+            {"code": c.id, "slug": c.slug, "severity": c.severity.value, "title": c.title, "fix": c.fix,
+             "explanation": c.explanation} for c in sorted(codes.CATALOGUE.values(), key=lambda c: c.id)
+        ], indent=2))
+    else:
+        for c in sorted(codes.CATALOGUE.values(), key=lambda c: c.id):
+            click.echo(f"{c.id}  {c.severity.value:<7}  {c.slug:<28} {c.title}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,203 @@
+"""The catalogue of diagnostic codes.
+
+Every problem coursepack reports has a stable code defined here, once. The
+reference page ``docs/diagnostics.md`` is generated from this module
+(``coursepack codes --format markdown``) and a test keeps the two in sync,
+so the documentation never drifts from the code.
+
+Ranges:
+  CP0xx  files and paths          CP1xx  YAML and metadata
+  CP2xx  Markdown, HTML, images   CP3xx  quizzes and questions
+  CP4xx  frameworks, rubrics, competencies
+  CP5xx  SCORM                    CP6xx  language
+  CP9xx  the build itself (output folder, internal errors)
+"""
+
+from __future__ import annotations
+
+from .diagnostics import Code, Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CATALOGUE: dict[str, Code] = {}
+
+
+def _code(id: str, slug: str, severity: Severity, title: str, fix: str, explanation: str = "") -> Code:
+    if id in CATALOGUE:
+        raise RuntimeError(f"duplicate diagnostic code {id}")
+    c = Code(id, slug, severity, title, fix, explanation)
+    CATALOGUE[id] = c
+    return c
+
+
+# --- CP0xx: files and paths -------------------------------------------------
+NOT_UTF8 = _code(
+    "CP001", "not-utf8", E, "File is not valid UTF-8",
+    "Save the file as UTF-8 (most editors have an 'Encoding' menu).",
+    "Moodle and every SCORM player expect UTF-8. A file in another encoding would show garbled letters.")
+FILE_TOO_LARGE = _code(
+    "CP002", "file-too-large", E, "File is larger than the size limit",
+    "Reduce the file (compress or resize the image, split the page) or raise `max_file_mb` in course.yaml.",
+    "Very large files slow every import and are often added by mistake.")
+PATH_ESCAPES = _code(
+    "CP003", "path-escapes-course", E, "Path leaves the course folder",
+    "Keep every referenced file inside the course folder and use a relative path such as `images/diagram.png`.",
+    "Paths that leave the course folder (`../`, absolute paths, symbolic links pointing outside) would pull "
+    "in files that are not part of the course and break when the repository moves.")
+FILE_NOT_FOUND = _code(
+    "CP004", "file-not-found", E, "Referenced file or folder does not exist",
+    "Check the spelling and the letter case of the path; paths are relative to the file that mentions them.")
+BOM = _code(
+    "CP005", "byte-order-mark", W, "File starts with a byte-order mark",
+    "Save the file as UTF-8 without BOM. coursepack ignores the mark, but other tools may not.")
+CONTROL_CHARS = _code(
+    "CP006", "control-character", E, "Text contains a control character",
+    "Delete the invisible character at this position (often pasted from a word processor).",
+    "Control characters are not allowed in XML, so Moodle and SCORM players would reject the package.")
+RESERVED_NAME = _code(
+    "CP007", "reserved-file-name", E, "File name is not portable",
+    "Rename the file: avoid Windows reserved names (CON, PRN, AUX, NUL, COM1…), trailing dots or spaces, "
+    "and the characters < > : \" \\ | ? *.",
+    "Packages are opened on Windows machines too; such names cannot be extracted there.")
+UNREADABLE = _code(
+    "CP008", "unreadable-file", E, "File cannot be read",
+    "Check the file permissions.")
+
+# --- CP1xx: YAML and metadata -------------------------------------------------
+YAML_SYNTAX = _code(
+    "CP101", "yaml-syntax", E, "YAML syntax error",
+    "Fix the YAML at the position shown: check indentation (spaces, not tabs) and quote values that "
+    "contain a colon followed by a space.")
+UNKNOWN_KEY = _code(
+    "CP102", "unknown-key", E, "Unknown key",
+    "Remove the key or correct its spelling; the message lists the keys allowed here.",
+    "Unknown keys are errors so that a typo (`titel:`) never passes silently.")
+MISSING_KEY = _code(
+    "CP103", "missing-key", E, "Required key is missing",
+    "Add the key; README.md describes every field.")
+INVALID_VALUE = _code(
+    "CP104", "invalid-value", E, "Value has the wrong type or is out of range",
+    "Change the value to what the message asks for.")
+DUPLICATE_KEY = _code(
+    "CP105", "duplicate-key", E, "Key appears twice in one mapping",
+    "Keep one of the two entries; YAML would otherwise silently keep only the last one.")
+FRONT_MATTER = _code(
+    "CP106", "front-matter", E, "Missing or unterminated YAML front matter",
+    "Start the file with a line `---`, the YAML fields, and another line `---`.")
+BAD_ID = _code(
+    "CP107", "bad-id", E, "Identifier is not valid",
+    "Use lowercase letters, digits and hyphens only, starting with a letter (for example `what-is-peer-support`).",
+    "Identifiers become parts of file names and stable ids in the built packages.")
+EMPTY_COURSE = _code(
+    "CP108", "empty-course", E, "Course has no units",
+    "List at least one unit under `units:` in course.yaml.")
+DUPLICATE_ID = _code(
+    "CP109", "duplicate-id", E, "Identifier is used twice",
+    "Give each unit, page and course its own identifier.",
+    "Identifiers derive the ids inside the built packages; two items with one id would overwrite each other.")
+HOURS_MISMATCH = _code(
+    "CP110", "hours-mismatch", E, "Unit hours do not add up to the course hours",
+    "Adjust the `hours` of the units or of the course so that they agree.")
+UNKNOWN_SOURCE = _code(
+    "CP111", "unknown-source", E, "Source is not in the bibliography",
+    "Add the source to sources.yaml at the top of the repository, or correct the reference.")
+ORPHAN_UNIT = _code(
+    "CP112", "unit-not-listed", W, "Unit folder is not listed in course.yaml",
+    "Add the unit to `units:` in course.yaml, or delete it if it is no longer used.")
+DUPLICATE_SHORTNAME = _code(
+    "CP113", "duplicate-shortname", E, "Two courses use the same short name",
+    "Give each course its own `shortname`: Moodle requires short names to be unique on a site.")
+SOURCE_LINES = _code(
+    "CP114", "source-lines", E, "Cited lines are outside the source document",
+    "Correct the line range so that it falls within the document's lines in sources.yaml.")
+EMPTY_UNIT = _code(
+    "CP115", "empty-unit", E, "Unit has no pages",
+    "Add at least one page: a level-1 heading in the unit file, or a Markdown file in the unit folder.")
+FRAMEWORK_UNKNOWN = _code(
+    "CP116", "unknown-framework", E, "Framework is not in frameworks/",
+    "Use the id of a framework file in frameworks/ (its file name without .yaml).")
+NO_COURSES = _code(
+    "CP117", "no-courses", E, "No course found",
+    "Run coursepack from the repository root, or pass the path of a course folder.")
+TEXT_TOO_LONG = _code(
+    "CP118", "text-too-long", E, "Text is longer than Moodle allows",
+    "Shorten the text to the length the message gives.")
+
+# --- CP2xx: Markdown, HTML, images -------------------------------------------
+IMAGE_NOT_FOUND = _code(
+    "CP201", "image-not-found", E, "Image file does not exist",
+    "Check the image path: it is relative to the Markdown file, and letter case matters.")
+IMAGE_NO_ALT = _code(
+    "CP202", "image-missing-alt", E, "Image has no alternative text",
+    "Describe the image in the brackets: `![A diagram of the recovery cycle](cycle.svg)`. "
+    "Use `![](…){role=presentation}` only for purely decorative images.",
+    "Screen-reader users rely on alternative text; accessibility rules require it.")
+LINK_ESCAPES = _code(
+    "CP203", "link-escapes-course", E, "Link points outside the course folder",
+    "Link to a page of this course by its file name, or use a full https:// address for outside material.")
+HEADING_SKIP = _code(
+    "CP204", "heading-skips-level", W, "Heading skips a level",
+    "Use the next heading level (for example `###` after `##`); levels structure the page for screen readers.")
+HTML_NOT_ALLOWED = _code(
+    "CP205", "html-not-allowed", E, "HTML that the sanitiser would remove",
+    "Remove the element or attribute; use Markdown instead of raw HTML where possible.",
+    "Pages are sanitised to what an LMS page should hold: no scripts, styles, forms, frames or event handlers.")
+UNSAFE_URL = _code(
+    "CP206", "unsafe-url", E, "Link or image uses an unsafe address",
+    "Use an https:// or mailto: address, or a relative path to a file in the course.")
+IMAGE_TYPE = _code(
+    "CP207", "unsupported-image", E, "Image type is not supported",
+    "Use PNG, JPEG, GIF, WebP or SVG; make sure the file content matches its extension.")
+UNSAFE_SVG = _code(
+    "CP208", "unsafe-svg", E, "SVG image contains unsafe or unparsable content",
+    "Export the SVG again without scripts, event handlers, external references or DOCTYPE/entities.")
+BROKEN_LINK = _code(
+    "CP209", "broken-link", E, "Link to a course file that does not exist",
+    "Check the link target; links to other pages use the Markdown file name, e.g. `[values](02-values.md)`.")
+EMPTY_PAGE = _code(
+    "CP210", "empty-page", E, "Page has no content",
+    "Write the page, or remove it from the unit.")
+TEXT_BEFORE_PAGE = _code(
+    "CP211", "text-before-first-page", E, "Text before the first page heading",
+    "Start every page of a unit file with a level-1 heading (`# Page title`); put the unit introduction "
+    "in `summary:` of the front matter.")
+PLAIN_HTTP = _code(
+    "CP212", "insecure-link", W, "Link uses http:// instead of https://",
+    "Use the https:// address; LMS pages served over https warn about or block insecure content.")
+MARKDOWN_ERROR = _code(
+    "CP213", "markdown-error", E, "Markdown could not be rendered",
+    "Simplify the Markdown around this position; the message gives the renderer's complaint.")
+LINK_TO_NON_PAGE = _code(
+    "CP214", "link-to-unpublished-file", E, "Link to a course file that is not published",
+    "Link to a page (a .md file of the course) or to an image; other files are not copied into the packages.")
+
+# --- CP9xx: the build itself ---------------------------------------------------
+OUTPUT_NOT_WRITABLE = _code(
+    "CP901", "output-not-writable", E, "Cannot write the output",
+    "Check that the output folder exists or can be created, is writable and that the disk has space.")
+INTERNAL_ERROR = _code(
+    "CP999", "internal-error", E, "Internal error in coursepack",
+    "This is a bug in coursepack, not in your course. Please report it with the message shown.")
+
+
+def catalogue_markdown() -> str:
+    """The reference page of every code, generated from this module."""
+    lines = [
+        "# Diagnostic codes",
+        "",
+        "Generated by `coursepack codes --format markdown` from `builder/codes.py`; do not edit by hand.",
+        "",
+        "Every problem `coursepack check` reports has one of these codes. Errors stop a build; warnings do not,",
+        "unless `--strict` is given; notes are for information only.",
+        "",
+        "| code | name | severity | what it means | how to fix it |",
+        "|---|---|---|---|---|",
+    ]
+    for c in sorted(CATALOGUE.values(), key=lambda c: c.id):
+        what = c.title + (f". {c.explanation}" if c.explanation else "")
+        lines.append(f"| {c.id} | `{c.slug}` | {c.severity.value} | {_cell(what)} | {_cell(c.fix)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,228 @@
+"""Diagnostics: the one channel through which every stage reports problems.
+
+A :class:`Diagnostic` carries a stable code from the catalogue in
+:mod:`builder.codes`, a severity, a location (file, line, column; 1-based,
+0 when unknown), a message and a plain-English hint on how to fix it.
+
+Stages never raise at the user: they call :meth:`Diagnostics.add` and carry
+on, so that one ``coursepack check`` run reports every problem it can find.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Iterable, Iterator
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Code:
+    """One entry of the diagnostics catalogue (see :mod:`builder.codes`)."""
+
+    id: str
+    slug: str
+    severity: Severity
+    title: str
+    fix: str
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str = ""
+    line: int = 0
+    col: int = 0
+
+    def at(self, line: int, col: int = 1) -> "Location":
+        return Location(self.path, line, col)
+
+
+@dataclass(frozen=True, order=False)
+class Diagnostic:
+    code: Code
+    message: str
+    path: str = ""
+    line: int = 0
+    col: int = 0
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+
+    @property
+    def sort_key(self):
+        return (self.path, self.line, self.col, self.code.id, self.message)
+
+    def location_text(self) -> str:
+        if not self.path:
+            return "coursepack"
+        return f"{self.path}:{max(self.line, 1)}:{max(self.col, 1)}"
+
+    def format_text(self, strict: bool = False) -> str:
+        sev = self.effective_severity(strict).value
+        head = f"{self.location_text()}: {self.code.id} {sev}: {self.message}"
+        if self.hint:
+            head += f"\n    hint: {self.hint}"
+        return head
+
+    def effective_severity(self, strict: bool = False) -> Severity:
+        if strict and self.severity is Severity.WARNING:
+            return Severity.ERROR
+        return self.severity
+
+    def to_json(self, strict: bool = False) -> dict:
+        return {
+            "code": self.code.id,
+            "slug": self.code.slug,
+            "severity": self.effective_severity(strict).value,
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class Diagnostics:
+    """A collector that every stage reports into."""
+
+    root: Path | None = None
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def rel(self, path: Path | str | None) -> str:
+        if path is None or path == "":
+            return ""
+        p = Path(path)
+        if self.root is not None and p.is_absolute():
+            try:
+                return p.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                try:
+                    return p.relative_to(self.root).as_posix()
+                except ValueError:
+                    return p.as_posix()
+        return p.as_posix()
+
+    def add(
+        self,
+        code: Code,
+        message: str,
+        path: Path | str | None = None,
+        line: int = 0,
+        col: int = 0,
+        hint: str | None = None,
+        severity: Severity | None = None,
+    ) -> Diagnostic:
+        d = Diagnostic(
+            code=code,
+            message=message,
+            path=self.rel(path),
+            line=int(line or 0),
+            col=int(col or 0),
+            hint=code.fix if hint is None else hint,
+            severity=severity or code.severity,
+        )
+        self.items.append(d)
+        return d
+
+    def at(self, code: Code, message: str, loc: Location, hint: str | None = None,
+           severity: Severity | None = None) -> Diagnostic:
+        return self.add(code, message, loc.path or None, loc.line, loc.col, hint, severity)
+
+    def extend(self, other: Iterable[Diagnostic]) -> None:
+        self.items.extend(other)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.sorted())
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        seen = set()
+        out = []
+        for d in sorted(self.items, key=lambda d: d.sort_key):
+            key = (d.sort_key, d.severity)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(d)
+        return out
+
+    def errors(self, strict: bool = False) -> list[Diagnostic]:
+        return [d for d in self.sorted() if d.effective_severity(strict) is Severity.ERROR]
+
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.sorted() if d.severity is Severity.WARNING]
+
+    def has_errors(self, strict: bool = False) -> bool:
+        return any(d.effective_severity(strict) is Severity.ERROR for d in self.items)
+
+    def for_path(self, path: str) -> list[Diagnostic]:
+        return [d for d in self.sorted() if d.path == path]
+
+
+def summary_line(diags: Diagnostics, strict: bool = False) -> str:
+    ds = diags.sorted()
+    e = sum(1 for d in ds if d.effective_severity(strict) is Severity.ERROR)
+    w = sum(1 for d in ds if d.effective_severity(strict) is Severity.WARNING)
+    i = sum(1 for d in ds if d.effective_severity(strict) is Severity.INFO)
+
+    def n(k: int, word: str) -> str:
+        return f"{k} {word}{'' if k == 1 else 's'}"
+
+    return f"{n(e, 'error')}, {n(w, 'warning')}, {n(i, 'note')}"
+
+
+def render_text(diags: Diagnostics, strict: bool = False) -> str:
+    lines = [d.format_text(strict) for d in diags.sorted()]
+    lines.append(summary_line(diags, strict))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(diags: Diagnostics, strict: bool = False) -> str:
+    ds = diags.sorted()
+    payload = {
+        "diagnostics": [d.to_json(strict) for d in ds],
+        "errors": sum(1 for d in ds if d.effective_severity(strict) is Severity.ERROR),
+        "warnings": sum(1 for d in ds if d.effective_severity(strict) is Severity.WARNING),
+        "notes": sum(1 for d in ds if d.effective_severity(strict) is Severity.INFO),
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _gh_escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_escape_prop(s: str) -> str:
+    return _gh_escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(diags: Diagnostics, strict: bool = False) -> str:
+    """GitHub Actions workflow commands (``::error file=…,line=…::msg``)."""
+    out = []
+    kinds = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+    for d in diags.sorted():
+        props = []
+        if d.path:
+            props.append(f"file={_gh_escape_prop(d.path)}")
+            if d.line:
+                props.append(f"line={d.line}")
+            if d.col:
+                props.append(f"col={d.col}")
+        props.append(f"title={_gh_escape_prop(d.code.id + ' ' + d.code.title)}")
+        msg = d.message + (f"\n{d.hint}" if d.hint else "")
+        out.append(f"::{kinds[d.effective_severity(strict)]} {','.join(props)}::{_gh_escape_data(msg)}")
+    return "\n".join(out) + ("\n" if out else "")

@@ -1,0 +1,153 @@
+"""Reading authored files safely.
+
+Every read goes through here so that the same rules hold everywhere:
+size limits, strict UTF-8 (with the position of the first bad byte), a
+byte-order mark is reported and dropped, CRLF and CR line endings are
+accepted and normalised, control characters are reported with their
+position, and no path may leave the folder it belongs to.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import codes
+from ..diagnostics import Diagnostics
+
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+MAX_ASSET_BYTES = 10 * 1024 * 1024
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_WIN_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
+_BAD_CHARS = set('<>:"\\|?*')
+
+
+def line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    start = text.rfind("\n", 0, index) + 1
+    return line, index - start + 1
+
+
+def read_text(path: Path, diags: Diagnostics, limit: int = MAX_TEXT_BYTES) -> str | None:
+    """Read an authored text file, or report why it cannot be used and return None."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            diags.add(codes.FILE_TOO_LARGE,
+                      f"file is {size / 1048576:.1f} MB; the limit for text files is {limit / 1048576:.0f} MB",
+                      path, 1, 1)
+            return None
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        diags.add(codes.FILE_NOT_FOUND, f"'{path.name}' does not exist", path)
+        return None
+    except OSError as exc:
+        diags.add(codes.UNREADABLE, f"cannot read '{path.name}': {exc.strerror or exc}", path)
+        return None
+    return decode_text(raw, path, diags)
+
+
+def decode_text(raw: bytes, path: Path | str, diags: Diagnostics) -> str | None:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        diags.add(codes.BOM, "file starts with a UTF-8 byte-order mark", path, 1, 1)
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        diags.add(codes.NOT_UTF8, "file is UTF-16 encoded", path, 1, 1,
+                  hint="Save the file as UTF-8.")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = raw[: exc.start].decode("utf-8", errors="replace")
+        line, col = line_col(good, len(good))
+        diags.add(codes.NOT_UTF8,
+                  f"byte 0x{raw[exc.start]:02x} at this position is not valid UTF-8", path, line, col)
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    m = _CONTROL.search(text)
+    if m:
+        line, col = line_col(text, m.start())
+        diags.add(codes.CONTROL_CHARS,
+                  f"invisible control character U+{ord(m.group()):04X} in the text", path, line, col)
+        return None
+    return text
+
+
+def portable_name_problem(name: str) -> str | None:
+    """Why a file name cannot be used on every platform, or None."""
+    if _WIN_RESERVED.match(name):
+        return f"'{name}' is a reserved device name on Windows"
+    if name.endswith((".", " ")):
+        return f"'{name}' ends with a dot or a space"
+    bad = sorted(c for c in set(name) if c in _BAD_CHARS or ord(c) < 32)
+    if bad:
+        return f"'{name}' contains {' '.join(repr(c) for c in bad)}"
+    return None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    path: Path | None
+    problem: str | None = None  # 'escapes', 'missing', 'absolute'
+
+
+def resolve_inside(base_dir: Path, ref: str, boundary: Path) -> Resolved:
+    """Resolve a relative reference from ``base_dir``; it must stay inside ``boundary``.
+
+    Symbolic links are followed before the check, so a link that points
+    outside the course is caught too.
+    """
+    if not ref or ref.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", ref) or "\\" in ref:
+        return Resolved(None, "absolute")
+    candidate = base_dir / ref
+    bound = boundary.resolve()
+    try:
+        # normpath first: a path such as images/../../x must be caught even if it doesn't exist
+        lexical = Path(os.path.normpath(candidate.absolute()))
+        if not _is_within(lexical, bound) and not _is_within(lexical, boundary.absolute()):
+            return Resolved(None, "escapes")
+        real = candidate.resolve()
+    except (OSError, RuntimeError):
+        return Resolved(None, "missing")
+    if not _is_within(real, bound):
+        return Resolved(None, "escapes")
+    if not real.exists():
+        return Resolved(lexical, "missing")
+    return Resolved(real)
+
+
+def _is_within(p: Path, root: Path) -> bool:
+    try:
+        p.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass
+class FrontMatter:
+    yaml_text: str | None
+    yaml_line_offset: int  # lines of the file before the YAML text
+    body: str
+    body_line_offset: int  # lines of the file before the body
+
+
+def split_front_matter(text: str) -> FrontMatter | None:
+    """Split ``---`` YAML front matter from a Markdown body.
+
+    Returns FrontMatter with yaml_text None when the file has no front
+    matter, and None when the front matter is opened but never closed.
+    """
+    if not (text.startswith("---\n") or text == "---"):
+        return FrontMatter(None, 0, text, 0)
+    lines = text.split("\n")
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            yaml_text = "\n".join(lines[1:i]) + "\n"
+            body = "\n".join(lines[i + 1:])
+            return FrontMatter(yaml_text, 1, body, i + 1)
+    return None

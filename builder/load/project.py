@@ -1,0 +1,452 @@
+"""Load and validate the sources of a repository into the compiled model.
+
+Layout (see README.md, "Authoring format"):
+
+    sources.yaml                       bibliography: the documents units cite
+    frameworks/<framework-id>.yaml     competency frameworks
+    courses/<course-id>/course.yaml    course metadata and the ordered unit ids
+    courses/<course-id>/units/<unit-id>.md            a unit in one file, or
+    courses/<course-id>/units/<unit-id>/unit.md       a unit folder with
+    courses/<course-id>/units/<unit-id>/*.md          one page per file
+
+Everything found wrong is reported into the Diagnostics; loading goes on so
+that one run reports every problem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from types import SimpleNamespace
+
+from .. import codes
+from ..diagnostics import Diagnostics
+from ..model import schema
+from ..model.base import validate
+from ..model.course import BibEntry, Citation, Course, Page, Project, Unit
+from ..render import mdscan
+from .files import portable_name_problem, read_text, split_front_matter
+from .yamlpos import YamlDoc, load_yaml
+
+UNIT_FILE = "unit.md"
+
+
+def find_root(start: Path) -> Path | None:
+    """The repository root: the nearest folder (from ``start`` up) that has courses/."""
+    p = start.resolve()
+    if p.is_file():
+        p = p.parent
+    for cand in (p, *p.parents):
+        if (cand / "courses").is_dir():
+            return cand
+    return None
+
+
+def slugify(text: str) -> str:
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    t = re.sub(r"[^a-zA-Z0-9]+", "-", t).strip("-").lower()
+    return t[:60].strip("-") or "page"
+
+
+def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) -> Project:
+    project = Project(root=root)
+    project.bibliography = load_bibliography(root, diags)
+    fw_dir = root / "frameworks"
+    if fw_dir.is_dir():
+        project.frameworks = sorted(p.stem for p in fw_dir.glob("*.yaml"))
+    courses_dir = root / "courses"
+    if not courses_dir.is_dir():
+        diags.add(codes.NO_COURSES, f"no courses/ folder in {root}", None)
+        return project
+    wanted = set(only or [])
+    found = set()
+    for cdir in sorted(courses_dir.iterdir(), key=lambda p: p.name):
+        if not cdir.is_dir() or cdir.name.startswith((".", "_")):
+            continue
+        if wanted and cdir.name not in wanted:
+            continue
+        found.add(cdir.name)
+        course = load_course(cdir, project, diags)
+        if course is not None:
+            project.courses.append(course)
+    for missing in sorted(wanted - found):
+        diags.add(codes.FILE_NOT_FOUND, f"no course '{missing}' in courses/", None,
+                  hint="Pass the id of a folder in courses/ (see `coursepack build --help`).")
+    if not wanted and not found:
+        diags.add(codes.NO_COURSES, "courses/ holds no course folder", courses_dir)
+    _check_across_courses(project, diags)
+    return project
+
+
+# --------------------------------------------------------------------------
+# bibliography
+
+def load_bibliography(root: Path, diags: Diagnostics) -> dict[str, BibEntry]:
+    path = root / "sources.yaml"
+    if not path.exists():
+        return {}
+    text = read_text(path, diags)
+    if text is None:
+        return {}
+    doc = load_yaml(text, diags.rel(path), diags, what="sources.yaml")
+    if doc is None or doc.data is None:
+        return {}
+    if not isinstance(doc.data, dict):
+        diags.add(codes.INVALID_VALUE, "sources.yaml must map source ids to their details", path, 1, 1)
+        return {}
+    out: dict[str, BibEntry] = {}
+    for key, value in doc.data.items():
+        line, col = doc.key_pos((key,))
+        if not schema.ID_RE.match(key):
+            diags.add(codes.BAD_ID, f"source id '{key}' is not valid", path, line, col)
+            continue
+        sub = YamlDoc(data=value, file=doc.file, line_offset=doc.line_offset,
+                      values={k[1:]: v for k, v in doc.values.items() if k[:1] == (key,)},
+                      keys={k[1:]: v for k, v in doc.keys.items() if k[:1] == (key,)})
+        entry = validate(schema.BibEntry, sub, diags, f"source '{key}'")
+        if entry is None:
+            continue
+        out[key] = BibEntry(id=key, **entry.model_dump())
+    return out
+
+
+# --------------------------------------------------------------------------
+# courses
+
+def load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | None:
+    cfile = cdir / "course.yaml"
+    if not schema.ID_RE.match(cdir.name):
+        diags.add(codes.BAD_ID, f"course folder name '{cdir.name}' is not a valid course id", cdir)
+    if not cfile.is_file():
+        diags.add(codes.FILE_NOT_FOUND, f"course folder '{cdir.name}' has no course.yaml", cdir,
+                  hint="Every folder in courses/ is a course and needs a course.yaml "
+                       "(folders starting with '_' are ignored).")
+        return None
+    text = read_text(cfile, diags)
+    if text is None:
+        return None
+    rel = diags.rel(cfile)
+    doc = load_yaml(text, rel, diags, what="course.yaml")
+    if doc is None:
+        return None
+    meta = validate(schema.CourseMeta, doc, diags, "course.yaml")
+    valid = meta is not None
+    if meta is None:
+        # Keep going with what can be salvaged, so that the units' own problems
+        # are reported in the same run (the build stops anyway: there are errors).
+        meta = _salvage_course_meta(doc.data, cdir.name)
+        if meta is None:
+            return None
+    if meta.framework is not None and meta.framework not in project.frameworks:
+        line, col = doc.pos(("framework",))
+        known = ", ".join(project.frameworks) or "none yet"
+        diags.add(codes.FRAMEWORK_UNKNOWN, f"framework '{meta.framework}' is not in frameworks/ (known: {known})",
+                  cfile, line, col)
+    if not meta.units:
+        line, col = doc.key_pos(("units",))
+        diags.add(codes.EMPTY_COURSE, f"course '{cdir.name}' lists no units", cfile, line, col)
+    units: list[Unit] = []
+    seen: dict[str, int] = {}
+    for i, uid in enumerate(meta.units):
+        line, col = doc.pos(("units", i))
+        if uid in seen:
+            diags.add(codes.DUPLICATE_ID, f"unit '{uid}' is listed twice (first as item {seen[uid] + 1})",
+                      cfile, line, col)
+            continue
+        seen[uid] = i
+        unit = load_unit(cdir, cdir.name, uid, diags, (rel, line, col), project)
+        if unit is not None:
+            units.append(unit)
+    raw_units = doc.data.get("units") if isinstance(doc.data, dict) else None
+    listed = {u for u in raw_units if isinstance(u, str)} if isinstance(raw_units, list) else set(meta.units)
+    _check_orphans(cdir, listed, diags)
+    course = Course(
+        id=cdir.name, folder=cdir, file=cfile, title=meta.title, shortname=meta.shortname,
+        summary_md=meta.summary, hours=meta.hours, audience=meta.audience, framework=meta.framework,
+        language=meta.language, idnumber=meta.idnumber, units=units, summary_line=doc.pos(("summary",))[0],
+    )
+    if valid and units and len(units) == len(meta.units):
+        total = round(sum(u.hours for u in units), 4)
+        if abs(total - meta.hours) > 1e-6:
+            line, col = doc.pos(("hours",))
+            parts = " + ".join(f"{u.hours:g}" for u in units)
+            diags.add(codes.HOURS_MISMATCH,
+                      f"the units add up to {total:g} hours ({parts}) but the course says {meta.hours:g}",
+                      cfile, line, col)
+    return course
+
+
+def _salvage_course_meta(data, cid: str):
+    if not isinstance(data, dict):
+        return None
+    raw_units = data.get("units")
+    units = [u for u in raw_units if isinstance(u, str) and schema.ID_RE.match(u)] if isinstance(raw_units, list) else []
+    if not units:
+        return None
+    hours = data.get("hours")
+
+    def text(key: str, default: str) -> str:
+        v = data.get(key)
+        return v if isinstance(v, str) and v.strip() else default
+
+    return SimpleNamespace(title=text("title", cid), shortname=text("shortname", cid), summary=text("summary", ""),
+                           hours=hours if isinstance(hours, (int, float)) and not isinstance(hours, bool) else 0,
+                           audience=text("audience", ""), framework=None, language="en", idnumber=None, units=units)
+
+
+def _check_orphans(cdir: Path, listed: set[str], diags: Diagnostics) -> None:
+    udir = cdir / "units"
+    if not udir.is_dir():
+        return
+    for p in sorted(udir.iterdir()):
+        if p.name.startswith((".", "_")):
+            continue
+        uid = p.stem if p.is_file() and p.suffix == ".md" else p.name if p.is_dir() else None
+        if uid and uid not in listed:
+            diags.add(codes.ORPHAN_UNIT, f"'{p.name}' is in units/ but not listed in course.yaml", p)
+
+
+def _unit_path(cdir: Path, uid: str) -> tuple[Path | None, Path | None, str | None]:
+    """(unit file, unit folder, problem)"""
+    folder = cdir / "units" / uid
+    single = cdir / "units" / f"{uid}.md"
+    has_folder = folder.is_dir()
+    has_single = single.is_file()
+    if has_folder and has_single:
+        return None, None, f"both units/{uid}/ and units/{uid}.md exist; keep one"
+    if has_folder:
+        f = folder / UNIT_FILE
+        if not f.is_file():
+            return None, None, f"units/{uid}/ has no {UNIT_FILE}"
+        return f, folder, None
+    if has_single:
+        return single, single.parent, None
+    return None, None, f"unit '{uid}' not found: expected units/{uid}.md or units/{uid}/{UNIT_FILE}"
+
+
+def _within(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def load_unit(cdir: Path, course_id: str, uid: str, diags: Diagnostics,
+              listed_at: tuple[str, int, int], project: Project) -> Unit | None:
+    ufile, folder, problem = _unit_path(cdir, uid)
+    if problem:
+        diags.add(codes.FILE_NOT_FOUND, problem, listed_at[0], listed_at[1], listed_at[2])
+        return None
+    assert ufile is not None and folder is not None
+    unit = _load_unit(cdir, course_id, uid, ufile, folder, diags, listed_at, project)
+    if unit is None:
+        project.skipped_files.add(ufile.resolve())
+        if ufile.name == UNIT_FILE:
+            project.skipped_files.update(p.resolve() for p in folder.glob("*.md"))
+    return unit
+
+
+def _load_unit(cdir: Path, course_id: str, uid: str, ufile: Path, folder: Path, diags: Diagnostics,
+               listed_at: tuple[str, int, int], project: Project) -> Unit | None:
+    if not _within(ufile, cdir):
+        diags.add(codes.PATH_ESCAPES, f"unit '{uid}' resolves outside the course folder (symbolic link?)",
+                  listed_at[0], listed_at[1], listed_at[2])
+        return None
+    text = read_text(ufile, diags)
+    if text is None:
+        return None
+    fm = split_front_matter(text)
+    if fm is None or fm.yaml_text is None:
+        diags.add(codes.FRONT_MATTER,
+                  "unit file has no YAML front matter" if fm else "front matter is opened with '---' but never closed",
+                  ufile, 1, 1)
+        return None
+    doc = load_yaml(fm.yaml_text, diags.rel(ufile), diags, line_offset=fm.yaml_line_offset,
+                    what="unit front matter")
+    if doc is None:
+        return None
+    meta = validate(schema.UnitMeta, doc, diags, "unit front matter")
+    if meta is None:
+        return None
+    citations = _citations(meta, doc, project, ufile, diags)
+    pages: list[Page] = []
+    # pages written inline in the unit file, split at level-1 headings
+    pages += _inline_pages(course_id, uid, fm.body, fm.body_line_offset, ufile, diags)
+    # pages in their own files (unit folders only)
+    if ufile.name == UNIT_FILE:
+        files = _page_files(folder, meta, doc, ufile, diags)
+        for pf in files:
+            page = _load_page_file(course_id, uid, pf, diags)
+            if page is not None:
+                pages.append(page)
+            else:
+                project.skipped_files.add(pf.resolve())
+    seen: dict[str, Page] = {}
+    for p in pages:
+        if p.id in seen:
+            diags.add(codes.DUPLICATE_ID,
+                      f"two pages of unit '{uid}' have the id '{p.id}' "
+                      f"({diags.rel(seen[p.id].file)} and {diags.rel(p.file)})",
+                      p.file, p.body_line, 1,
+                      hint="Rename one of the files, or change one of the page titles.")
+        else:
+            seen[p.id] = p
+    if not pages:
+        diags.add(codes.EMPTY_UNIT, f"unit '{uid}' has no pages", ufile, fm.body_line_offset + 1, 1)
+    return Unit(course_id=course_id, id=uid, title=meta.title, hours=meta.hours, summary_md=meta.summary,
+                outcomes=list(meta.outcomes), sources=citations, pages=pages, file=ufile, folder=folder,
+                summary_line=doc.pos(("summary",))[0])
+
+
+def _citations(meta: schema.UnitMeta, doc: YamlDoc, project: Project, ufile: Path,
+               diags: Diagnostics) -> list[Citation]:
+    out = []
+    for i, s in enumerate(meta.sources):
+        cite = Citation(ref=s) if isinstance(s, str) else Citation(ref=s.ref, lines=s.lines and str(s.lines),
+                                                                   note=s.note)
+        path = ("sources", i) if isinstance(s, str) else ("sources", i, "ref")
+        line, col = doc.pos(path)
+        entry = project.bibliography.get(cite.ref)
+        if entry is None:
+            known = ", ".join(sorted(project.bibliography)) or "none: sources.yaml is missing or empty"
+            diags.add(codes.UNKNOWN_SOURCE, f"source '{cite.ref}' is not in sources.yaml (known: {known})",
+                      ufile, line, col)
+        elif cite.lines and entry.lines:
+            allowed = schema.parse_lines(entry.lines)
+            for a, b in schema.parse_lines(cite.lines):
+                if not any(lo <= a and b <= hi for lo, hi in allowed):
+                    lline, lcol = doc.pos(("sources", i, "lines"))
+                    diags.add(codes.SOURCE_LINES,
+                              f"lines {a}-{b} are outside '{cite.ref}' (lines {entry.lines} of {entry.seed or 'its file'})",
+                              ufile, lline, lcol)
+        out.append(cite)
+    return out
+
+
+def _page_files(folder: Path, meta: schema.UnitMeta, doc: YamlDoc, ufile: Path,
+                diags: Diagnostics) -> list[Path]:
+    if meta.pages is not None:
+        out = []
+        for i, name in enumerate(meta.pages):
+            line, col = doc.pos(("pages", i))
+            if "/" in name or "\\" in name or name.startswith("."):
+                diags.add(codes.PATH_ESCAPES, f"page '{name}' must be a file name in the unit folder", ufile, line, col)
+                continue
+            p = folder / name
+            if not p.is_file():
+                diags.add(codes.FILE_NOT_FOUND, f"page file '{name}' does not exist in {folder.name}/", ufile, line, col)
+                continue
+            out.append(p)
+        listed = {p.name for p in out}
+        for p in sorted(folder.glob("*.md")):
+            if p.name != UNIT_FILE and p.name not in listed:
+                diags.add(codes.ORPHAN_UNIT, f"page file '{p.name}' is not listed in 'pages:' of unit.md", p, 1, 1,
+                          hint="Add it to 'pages:' or delete it.")
+        return out
+    return [p for p in sorted(folder.glob("*.md"), key=lambda p: p.name) if p.name != UNIT_FILE]
+
+
+def _inline_pages(course_id: str, uid: str, body: str, offset: int, file: Path,
+                  diags: Diagnostics) -> list[Page]:
+    lines = body.split("\n")
+    h1s = [h for h in mdscan.headings(lines) if h.level == 1]
+    first = h1s[0].line if h1s else len(lines)
+    before = "\n".join(lines[:first]).strip()
+    if before:
+        idx = next(i for i, l in enumerate(lines) if l.strip())
+        diags.add(codes.TEXT_BEFORE_PAGE, "text before the first page heading of the unit file",
+                  file, offset + idx + 1, 1)
+    pages = []
+    for n, h in enumerate(h1s):
+        start = h.line + (2 if h.setext else 1)
+        end = h1s[n + 1].line if n + 1 < len(h1s) else len(lines)
+        chunk = lines[start:end]
+        lead = 0
+        while lead < len(chunk) and not chunk[lead].strip():
+            lead += 1
+        text = "\n".join(chunk[lead:]).rstrip("\n")
+        kind = "label" if mdscan.has_class(h.attrs, "label") else "page"
+        if not h.text:
+            diags.add(codes.MISSING_KEY, "page heading has no title", file, offset + h.line + 1, 1)
+            continue
+        _check_name(h.text, file, offset + h.line + 1, diags)
+        pid = mdscan.attr_id(h.attrs) or slugify(h.text)
+        if not schema.ID_RE.match(pid):
+            diags.add(codes.BAD_ID, f"page id '{pid}' is not valid", file, offset + h.line + 1, 1)
+            continue
+        pages.append(Page(course_id=course_id, unit_id=uid, id=pid, title=h.text, kind=kind,
+                          markdown=text, file=file, body_line=offset + start + lead + 1,
+                          completion="none" if kind == "label" else "view"))
+    return pages
+
+
+def _check_name(title: str, file: Path, line: int, diags: Diagnostics) -> None:
+    if len(title) > 255:
+        diags.add(codes.TEXT_TOO_LONG, f"page title is {len(title)} characters; Moodle allows 255", file, line, 1)
+
+
+def _load_page_file(course_id: str, uid: str, pf: Path, diags: Diagnostics) -> Page | None:
+    problem = portable_name_problem(pf.name)
+    if problem:
+        diags.add(codes.RESERVED_NAME, problem, pf)
+        return None
+    pid = pf.stem
+    if not schema.ID_RE.match(pid):
+        diags.add(codes.BAD_ID, f"page file name '{pf.name}' is not a valid id", pf, 1, 1,
+                  hint="Name page files with lowercase letters, digits and hyphens, e.g. 02-the-values.md.")
+        return None
+    text = read_text(pf, diags)
+    if text is None:
+        return None
+    fm = split_front_matter(text)
+    if fm is None:
+        diags.add(codes.FRONT_MATTER, "front matter is opened with '---' but never closed", pf, 1, 1)
+        return None
+    meta = schema.PageMeta()
+    if fm.yaml_text is not None:
+        doc = load_yaml(fm.yaml_text, diags.rel(pf), diags, line_offset=fm.yaml_line_offset, what="page front matter")
+        if doc is None:
+            return None
+        m = validate(schema.PageMeta, doc, diags, "page front matter")
+        if m is None:
+            return None
+        meta = m
+    lines = fm.body.split("\n")
+    title = meta.title
+    body_start = 0
+    heads = mdscan.headings(lines)
+    first_content = next((i for i, l in enumerate(lines) if l.strip()), None)
+    if heads and heads[0].level == 1 and heads[0].line == first_content:
+        h = heads[0]
+        if title is None:
+            title = h.text
+        body_start = h.line + (2 if h.setext else 1)
+        if mdscan.has_class(h.attrs, "label") and meta.type == "page":
+            meta = meta.model_copy(update={"type": "label"})
+    if not title:
+        diags.add(codes.MISSING_KEY, "page has no title: add 'title:' to the front matter or start with '# Title'",
+                  pf, 1, 1)
+        return None
+    _check_name(title, pf, 1, diags)
+    body_lines = lines[body_start:]
+    if any(l.strip() for l in body_lines):
+        while not body_lines[0].strip():
+            body_lines.pop(0)
+            body_start += 1
+    completion = meta.completion or ("none" if meta.type == "label" else "view")
+    return Page(course_id=course_id, unit_id=uid, id=pid, title=title, kind=meta.type,
+                markdown="\n".join(body_lines).rstrip("\n"), file=pf, body_line=fm.body_line_offset + body_start + 1,
+                description=meta.description, completion=completion)
+
+
+def _check_across_courses(project: Project, diags: Diagnostics) -> None:
+    by_short: dict[str, Course] = {}
+    for c in project.courses:
+        other = by_short.get(c.shortname.lower())
+        if other is not None:
+            diags.add(codes.DUPLICATE_SHORTNAME,
+                      f"short name '{c.shortname}' is also used by course '{other.id}'", c.file)
+        else:
+            by_short[c.shortname.lower()] = c

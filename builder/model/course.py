@@ -1,0 +1,145 @@
+"""The compiled model handed from validation to rendering and packaging.
+
+Plain dataclasses: by the time something is one of these, it is valid.
+Every item has a ``key``: a stable, human-readable path derived from the
+source layout (``course/unit/page``). Ids in the built packages are derived
+from these keys, never from counters or clocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file referenced from content (an image, a PDF)."""
+
+    path: Path            # absolute, resolved
+    relpath: str          # posix path relative to the course folder
+    sha1: str
+    size: int
+    mimetype: str
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.relpath.rsplit("/", 1)[-1]
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+
+@dataclass
+class Rendered:
+    """Sanitised HTML with neutral references that each output format rewrites.
+
+    Images and file links appear as ``cp-asset:<relpath>``; links to other
+    pages of the course as ``cp-page:<page key>`` (optionally ``#fragment``).
+    """
+
+    html: str
+    assets: list[Asset] = field(default_factory=list)
+    page_links: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Citation:
+    ref: str
+    lines: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Page:
+    course_id: str
+    unit_id: str
+    id: str
+    title: str
+    kind: Literal["page", "label"]
+    markdown: str
+    file: Path
+    body_line: int                    # 1-based file line where ``markdown`` starts
+    description: str | None = None
+    completion: Literal["view", "manual", "none"] = "view"
+    rendered: Rendered | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.course_id}/{self.unit_id}/{self.id}"
+
+
+@dataclass
+class Unit:
+    course_id: str
+    id: str
+    title: str
+    hours: float
+    summary_md: str
+    outcomes: list[str]
+    sources: list[Citation]
+    pages: list[Page]
+    file: Path                        # the unit file (unit.md or <id>.md)
+    folder: Path                      # folder holding the unit's files
+    summary_line: int = 1             # line of 'summary:' in the unit file
+    summary: Rendered | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.course_id}/{self.id}"
+
+
+@dataclass
+class Course:
+    id: str
+    folder: Path
+    file: Path
+    title: str
+    shortname: str
+    summary_md: str
+    hours: float
+    audience: str
+    framework: str | None
+    language: str
+    idnumber: str | None
+    units: list[Unit]
+    summary_line: int = 1             # line of 'summary:' in course.yaml
+    summary: Rendered | None = None
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+    def pages(self) -> list[Page]:
+        return [p for u in self.units for p in u.pages]
+
+
+@dataclass
+class BibEntry:
+    id: str
+    title: str
+    author: str | None = None
+    publisher: str | None = None
+    year: int | None = None
+    url: str | None = None
+    seed: str | None = None
+    lines: str | None = None
+    note: str | None = None
+
+    def cite(self) -> str:
+        who = self.author or self.publisher
+        bits = [b for b in (who, f"({self.year})" if self.year else None) if b]
+        head = " ".join(bits)
+        return f"{head}. {self.title}" if head else self.title
+
+
+@dataclass
+class Project:
+    root: Path
+    courses: list[Course] = field(default_factory=list)
+    bibliography: dict[str, BibEntry] = field(default_factory=dict)
+    frameworks: list[str] = field(default_factory=list)
+    skipped_files: set[Path] = field(default_factory=set)  # sources that failed to load (no cascades)
