@@ -1,0 +1,387 @@
+"""Markdown -> sanitised HTML, with images and links resolved and checked.
+
+One renderer serves every output format. It produces HTML in which
+references are neutral (``cp-asset:<relpath>``, ``cp-page:<key>``); each
+packager rewrites them into its own form (``@@PLUGINFILE@@/…`` for Moodle,
+relative paths for SCORM).
+
+Authored HTML is treated as untrusted. Anything outside the allowlist
+below is reported (CP205/CP206) *and* removed by nh3, so nothing unsafe can
+reach a package even if a check were missed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import markdown as md_lib
+import nh3
+from lxml import etree
+from lxml import html as lxml_html
+
+from .. import codes
+from ..diagnostics import Diagnostics
+from ..load.files import MAX_ASSET_BYTES, resolve_inside
+from ..model.course import Asset, Course, Page, Rendered
+from . import assets as asset_lib
+from . import mdscan
+
+MD_EXTENSIONS = [
+    "tables", "fenced_code", "attr_list", "footnotes", "admonition", "sane_lists", "def_list", "abbr", "toc",
+]
+MD_CONFIG = {"toc": {"permalink": False}, "footnotes": {"BACKLINK_TITLE": "Back to reference %d"}}
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "div", "dl",
+    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
+    "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
+    "th", "thead", "tr", "u", "ul",
+}
+GLOBAL_ATTRS = {"class", "id", "title", "lang", "dir", "role", "aria-label", "aria-hidden", "aria-describedby"}
+TAG_ATTRS = {
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "td": {"colspan", "rowspan", "style", "align"},
+    "th": {"colspan", "rowspan", "scope", "style", "align"},
+    "ol": {"start", "type", "reversed"},
+    "li": {"value"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "abbr": {"title"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "cp-asset", "cp-page"}
+_TEXT_ALIGN = re.compile(r"^\s*text-align:\s*(left|right|center)\s*;?\s*$")
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
+
+
+def _nh3_attributes() -> dict[str, set[str]]:
+    attrs = {tag: set(GLOBAL_ATTRS) | TAG_ATTRS.get(tag, set()) for tag in ALLOWED_TAGS}
+    attrs["a"].discard("rel")
+    return attrs
+
+
+_NH3_ATTRS = _nh3_attributes()
+
+
+def sanitize(html: str) -> str:
+    """The last line of defence: whatever got here, only the allowlist leaves."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=_NH3_ATTRS,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties={"text-align"},
+    )
+
+
+def shift_headings(html: str, by: int) -> str:
+    """Move every heading ``by`` levels down (h2 -> h3), capped at h6."""
+    if by == 0:
+        return html
+    return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + by)}", html)
+
+
+_MD = None
+
+
+def markdown_to_html(text: str) -> str:
+    global _MD
+    if _MD is None:
+        _MD = md_lib.Markdown(extensions=MD_EXTENSIONS, extension_configs=MD_CONFIG, output_format="html")
+    _MD.reset()
+    return _MD.convert(text)
+
+
+@dataclass
+class _Ctx:
+    file: Path
+    source: str
+    line0: int           # 1-based file line of source's first line
+    base_dir: Path
+    allow_images: bool = True
+    exact: bool = True   # False for YAML values: positions point at the field
+    assets: list[Asset] = field(default_factory=list)
+    page_links: list[str] = field(default_factory=list)
+    reported: set = field(default_factory=set)
+
+
+class Renderer:
+    """Renders the pages and summaries of one course."""
+
+    def __init__(self, course: Course, diags: Diagnostics, skipped: set[Path] | None = None):
+        self.course = course
+        self.skipped = skipped or set()
+        self.diags = diags
+        self.boundary = course.folder
+        self._asset_cache: dict[Path, Asset | None] = {}
+        self._page_by_file: dict[Path, list[Page]] = {}
+        for unit in course.units:
+            for p in unit.pages:
+                self._page_by_file.setdefault(p.file.resolve(), []).append(p)
+            self._page_by_file.setdefault(unit.file.resolve(), [])
+            if unit.pages:
+                # a link to the unit file (or folder) leads to its first page
+                lst = self._page_by_file[unit.file.resolve()]
+                if unit.pages[0] not in lst:
+                    lst.insert(0, unit.pages[0])
+
+    # -- public API --------------------------------------------------------
+    def render_course(self) -> None:
+        c = self.course
+        c.summary = self.render_fragment(c.summary_md, c.file, c.summary_line, c.folder)
+        for unit in c.units:
+            unit.summary = self.render_fragment(unit.summary_md, unit.file, unit.summary_line, unit.folder)
+            for page in unit.pages:
+                page.rendered = self.render_page(page)
+
+    def render_page(self, page: Page) -> Rendered:
+        if not page.markdown.strip():
+            self.diags.add(codes.EMPTY_PAGE, f"page '{page.title}' has no content", page.file, page.body_line, 1)
+        self._check_headings(page)
+        ctx = _Ctx(page.file, page.markdown, page.body_line, page.file.parent)
+        return self._render(ctx)
+
+    def render_fragment(self, text: str, file: Path, line: int, base_dir: Path) -> Rendered:
+        """Summaries: Markdown without images (they would need their own file areas)."""
+        ctx = _Ctx(file, text, line, base_dir, allow_images=False, exact=False)
+        return self._render(ctx)
+
+    # -- internals -------------------------------------------------------------
+    def _where(self, ctx: _Ctx, needle: str) -> tuple[int, int]:
+        if not ctx.exact:
+            return ctx.line0, 1
+        pos = mdscan.find_in_source(ctx.source, needle) if needle else None
+        if pos is None:
+            return ctx.line0, 1
+        return ctx.line0 + pos[0], pos[1] + 1
+
+    def _report(self, ctx: _Ctx, code, message: str, needle: str = "", hint: str | None = None) -> None:
+        key = (code.id, message)
+        if key in ctx.reported:
+            return
+        ctx.reported.add(key)
+        line, col = self._where(ctx, needle)
+        self.diags.add(code, message, ctx.file, line, col, hint=hint)
+
+    def _render(self, ctx: _Ctx) -> Rendered:
+        try:
+            raw = markdown_to_html(ctx.source)
+        except Exception as exc:  # Python-Markdown extensions can fail on odd input
+            self._report(ctx, codes.MARKDOWN_ERROR, f"Markdown could not be rendered: {exc}")
+            return Rendered(html="")
+        if not raw.strip():
+            return Rendered(html="")
+        try:
+            root = lxml_html.fragment_fromstring(raw, create_parent="div")
+        except (etree.ParserError, ValueError) as exc:
+            self._report(ctx, codes.MARKDOWN_ERROR, f"rendered HTML could not be parsed: {exc}")
+            return Rendered(html="")
+        self._walk(root, ctx)
+        parts = [root.text or ""]
+        for child in root:
+            parts.append(lxml_html.tostring(child, encoding="unicode", method="html"))
+        html = sanitize("".join(parts)).strip()
+        return Rendered(html=html, assets=ctx.assets, page_links=ctx.page_links)
+
+    def _walk(self, root, ctx: _Ctx) -> None:
+        for el in list(root.iter()):
+            if el is root:
+                continue
+            if not isinstance(el.tag, str):
+                continue  # comments, processing instructions: removed by the sanitiser, harmless
+            tag = el.tag.lower()
+            if tag not in ALLOWED_TAGS:
+                self._report(ctx, codes.HTML_NOT_ALLOWED, f"<{tag}> is not allowed in course content",
+                             f"<{tag}")
+                continue
+            for attr, value in list(el.attrib.items()):
+                a = attr.lower()
+                if a.startswith("on"):
+                    self._report(ctx, codes.HTML_NOT_ALLOWED, f"event handler '{a}' on <{tag}> is not allowed", a)
+                elif a == "style":
+                    if tag in ("td", "th") and _TEXT_ALIGN.match(value):
+                        continue
+                    self._report(ctx, codes.HTML_NOT_ALLOWED, f"style attribute on <{tag}> is not allowed",
+                                 "style=", hint="Remove the inline style; the LMS theme styles content.")
+                elif a not in GLOBAL_ATTRS and a not in TAG_ATTRS.get(tag, set()):
+                    self._report(ctx, codes.HTML_NOT_ALLOWED, f"attribute '{a}' on <{tag}> is not allowed", a)
+            if tag == "img":
+                self._image(el, ctx)
+            elif tag == "a" and el.get("href") is not None:
+                self._link(el, ctx)
+            elif tag == "table":
+                el.set("class", _add_class(el.get("class"), "generaltable"))
+
+    def _image(self, el, ctx: _Ctx) -> None:
+        src = (el.get("src") or "").strip()
+        alt = el.get("alt")
+        if not ctx.allow_images:
+            self._report(ctx, codes.HTML_NOT_ALLOWED, "images are not supported in summaries; put them on a page",
+                         src or "<img")
+            return
+        if (alt is None or not alt.strip()) and el.get("role") != "presentation" and el.get("aria-hidden") != "true":
+            self._report(ctx, codes.IMAGE_NO_ALT, f"image '{src}' has no alternative text", src or "![")
+        kind, target = self._classify_url(src, ctx, is_image=True)
+        if kind == "asset":
+            asset = target
+            if not asset.mimetype.startswith("image/"):
+                self._report(ctx, codes.IMAGE_TYPE, f"'{src}' is not an image", src)
+                return
+            el.set("src", f"cp-asset:{asset.relpath}")
+            if asset.width and asset.height and not el.get("width") and not el.get("height"):
+                el.set("width", str(asset.width))
+                el.set("height", str(asset.height))
+            el.set("class", _add_class(el.get("class"), "img-fluid"))
+            if asset not in ctx.assets:
+                ctx.assets.append(asset)
+        elif kind == "external":
+            el.set("class", _add_class(el.get("class"), "img-fluid"))
+        else:
+            el.attrib.pop("src", None)
+
+    def _link(self, el, ctx: _Ctx) -> None:
+        href = (el.get("href") or "").strip()
+        kind, target = self._classify_url(href, ctx, is_image=False)
+        if kind == "asset":
+            el.set("href", f"cp-asset:{target.relpath}")
+            if target not in ctx.assets:
+                ctx.assets.append(target)
+        elif kind == "page":
+            key, frag = target
+            el.set("href", f"cp-page:{key}" + (f"#{frag}" if frag else ""))
+            ctx.page_links.append(key)
+        elif kind == "bad":
+            el.attrib.pop("href", None)
+
+    def _classify_url(self, url: str, ctx: _Ctx, is_image: bool):
+        """('external'|'fragment'|'asset'|'page'|'bad', target)."""
+        what = "image" if is_image else "link"
+        if not url:
+            self._report(ctx, codes.BROKEN_LINK, f"{what} has an empty address", "](")
+            return "bad", None
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https"):
+            if scheme == "http":
+                self._report(ctx, codes.PLAIN_HTTP, f"{what} '{url}' uses http://", url)
+            return "external", None
+        if scheme == "mailto" and not is_image:
+            return "external", None
+        if scheme or url.startswith("//"):
+            self._report(ctx, codes.UNSAFE_URL, f"{what} address '{url[:60]}' is not allowed", url[:20])
+            return "bad", None
+        if not parts.path:
+            return ("fragment", None) if not is_image else ("bad", None)
+        ref = unquote(parts.path)
+        res = resolve_inside(ctx.base_dir, ref, self.boundary)
+        if res.problem in ("absolute", "escapes"):
+            code = codes.PATH_ESCAPES if is_image else codes.LINK_ESCAPES
+            self._report(ctx, code, f"{what} '{url}' leaves the course folder", url)
+            return "bad", None
+        if res.problem == "missing":
+            code = codes.IMAGE_NOT_FOUND if is_image else codes.BROKEN_LINK
+            self._report(ctx, code, f"{what} target '{url}' does not exist", url)
+            return "bad", None
+        path = res.path
+        assert path is not None
+        if path.is_dir():
+            path = path / "unit.md"
+        if not is_image and path.suffix == ".md":
+            pages = self._page_by_file.get(path.resolve())
+            if not pages and path.resolve() in self.skipped:
+                return "bad", None  # the target itself failed to load and has been reported
+            if not pages:
+                self._report(ctx, codes.BROKEN_LINK, f"link '{url}' is not a page of this course", url)
+                return "bad", None
+            page = pages[0]
+            frag = parts.fragment
+            if frag and len(pages) > 1:
+                # in a unit file with several inline pages, '#page-id' selects the page
+                for p in pages:
+                    if p.id == frag:
+                        page, frag = p, ""
+                        break
+            return "page", (page.key, frag)
+        asset = self._asset(path, ctx, url, is_image)
+        if asset is None:
+            return "bad", None
+        return "asset", asset
+
+    def _asset(self, path: Path, ctx: _Ctx, url: str, is_image: bool) -> Asset | None:
+        path = path.resolve()
+        if path in self._asset_cache:
+            return self._asset_cache[path]
+        asset = None
+        ext = path.suffix.lower()
+        table = asset_lib.IMAGE_TYPES if is_image else asset_lib.LINKABLE_TYPES
+        if ext not in table:
+            code = codes.IMAGE_TYPE if is_image else codes.LINK_TO_NON_PAGE
+            self._report(ctx, code, f"'{url}' has a file type that is not published ({ext or 'no extension'})", url)
+            self._asset_cache[path] = None
+            return None
+        try:
+            size = path.stat().st_size
+            if size > MAX_ASSET_BYTES:
+                self._report(ctx, codes.FILE_TOO_LARGE,
+                             f"'{url}' is {size / 1048576:.1f} MB; the limit is {MAX_ASSET_BYTES // 1048576} MB", url)
+                self._asset_cache[path] = None
+                return None
+            sha1, size, data = asset_lib.sha1_of(path)
+        except OSError as exc:
+            self._report(ctx, codes.UNREADABLE, f"cannot read '{url}': {exc.strerror or exc}", url)
+            self._asset_cache[path] = None
+            return None
+        expected = table[ext]
+        actual = asset_lib.sniff(data)
+        if actual != expected:
+            self._report(ctx, codes.IMAGE_TYPE,
+                         f"'{url}' is named {ext} but its content is {actual or 'not a recognised format'}", url)
+            self._asset_cache[path] = None
+            return None
+        w = h = None
+        if actual == "image/svg+xml":
+            problem, (w, h) = asset_lib.check_svg(data)
+            if problem:
+                self._report(ctx, codes.UNSAFE_SVG, f"SVG '{url}' {problem}", url)
+                self._asset_cache[path] = None
+                return None
+        else:
+            w, h = asset_lib.dimensions(data, actual)
+        rel = path.relative_to(self.boundary.resolve()).as_posix()
+        asset = Asset(path=path, relpath=rel, sha1=sha1, size=size, mimetype=actual, width=w, height=h)
+        self._asset_cache[path] = asset
+        return asset
+
+    def _check_headings(self, page: Page) -> None:
+        lines = page.markdown.split("\n")
+        prev = 1  # the page title is the level-1 heading
+        for h in mdscan.headings(lines):
+            line = page.body_line + h.line
+            if h.level == 1:
+                self.diags.add(codes.HEADING_SKIP,
+                               f"level-1 heading '{h.text}' inside page '{page.title}'; the page title is the only "
+                               "level-1 heading", page.file, line, 1,
+                               hint="Use '##' for the sections of a page.")
+            elif h.level > prev + 1:
+                self.diags.add(codes.HEADING_SKIP,
+                               f"heading '{h.text}' jumps from level {prev} to level {h.level}",
+                               page.file, line, 1)
+            prev = h.level
+
+
+def _add_class(existing: str | None, cls: str) -> str:
+    classes = (existing or "").split()
+    if cls not in classes:
+        classes.append(cls)
+    return " ".join(classes)
+
+
+def relative_url(from_dir: str, to_path: str) -> str:
+    """Relative URL between two posix paths inside a package."""
+    return posixpath.relpath(to_path, from_dir or ".")

@@ -1,0 +1,87 @@
+"""Line-level scanning of Markdown source: headings and fenced code.
+
+The renderer turns Markdown into HTML without line numbers; these helpers
+find headings (and where pages start) in the source so that diagnostics
+can point at the exact line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_ATTR = re.compile(r"\s*\{:?\s*([^}]*)\}\s*$")
+
+
+@dataclass(frozen=True)
+class Heading:
+    line: int        # 0-based index into the scanned lines
+    level: int
+    text: str        # heading text without an attribute list
+    attrs: str       # the attribute list text ("" when none), e.g. ".label"
+    setext: bool = False
+
+
+def headings(lines: list[str]) -> list[Heading]:
+    out: list[Heading] = []
+    fence: str | None = None
+    prev_para = False
+    for i, line in enumerate(lines):
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = None
+            prev_para = False
+            continue
+        if m:
+            fence = m.group(1)
+            prev_para = False
+            continue
+        if line.startswith(("    ", "\t")) and not prev_para:
+            continue  # indented code
+        m = _ATX.match(line)
+        if m:
+            text, attrs = _split_attrs(m.group(2) or "")
+            out.append(Heading(i, len(m.group(1)), text, attrs))
+            prev_para = False
+            continue
+        m = _SETEXT.match(line)
+        if m and prev_para and i > 0:
+            level = 1 if m.group(1)[0] == "=" else 2
+            text, attrs = _split_attrs(lines[i - 1].strip())
+            out.append(Heading(i - 1, level, text, attrs, setext=True))
+            prev_para = False
+            continue
+        prev_para = bool(line.strip()) and not line.lstrip().startswith((">", "|", "- ", "* ", "+ "))
+    return out
+
+
+def _split_attrs(text: str) -> tuple[str, str]:
+    m = _ATTR.search(text)
+    if m:
+        return text[: m.start()].strip(), m.group(1).strip()
+    return text.strip(), ""
+
+
+def has_class(attrs: str, cls: str) -> bool:
+    return any(tok == "." + cls for tok in attrs.split())
+
+
+def attr_id(attrs: str) -> str | None:
+    for tok in attrs.split():
+        if tok.startswith("#") and len(tok) > 1:
+            return tok[1:]
+    return None
+
+
+def find_in_source(source: str, needle: str, start: int = 0) -> tuple[int, int] | None:
+    """0-based (line, col) of the first occurrence of ``needle`` at or after ``start``."""
+    idx = source.find(needle, start)
+    if idx < 0:
+        return None
+    line = source.count("\n", 0, idx)
+    col = idx - (source.rfind("\n", 0, idx) + 1)
+    return line, col
