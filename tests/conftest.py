@@ -1,0 +1,173 @@
+"""Shared fixtures.
+
+``../shared`` (the reference Moodle backups, schemas, seeds) sits beside the
+checkout in CI; COURSEPACK_SHARED points elsewhere. Tests that need it skip
+with a clear reason when it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import textwrap
+import zlib
+from pathlib import Path
+
+import pytest
+
+from builder.build import build, check_project
+from builder.diagnostics import Diagnostics
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path | None:
+    env = os.environ.get("COURSEPACK_SHARED")
+    p = Path(env) if env else REPO.parent / "shared"
+    return p if (p / "reference").is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    p = shared_dir()
+    if p is None:
+        pytest.skip("../shared (reference backups, schemas, seeds) is not beside the checkout; "
+                    "set COURSEPACK_SHARED to its path to run this test")
+    return p
+
+
+def png_bytes(w: int = 4, h: int = 3) -> bytes:
+    raw = b"".join(b"\x00" + b"\x10\x80\xc0" * w for _ in range(h))
+
+    def chunk(t: bytes, d: bytes) -> bytes:
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+SOURCES_YAML = """\
+doc-a:
+  title: A source document
+  publisher: Somebody
+  year: 2020
+  seed: 000_b233357f37d4781b.txt
+  lines: 1-500
+"""
+
+COURSE_YAML = """\
+title: Demo course
+shortname: DEMO
+summary: |
+  A small course for tests.
+hours: 1
+audience: Test writers
+units:
+  - first
+  - second
+"""
+
+UNIT_FIRST = """\
+---
+title: First unit
+hours: 0.5
+summary: The first unit.
+outcomes:
+  - Describe the first thing
+sources:
+  - doc-a
+---
+"""
+
+PAGE_HELLO = """\
+# Hello page
+
+Some text with a [link to the table](02-table.md) and an image:
+
+![A small coloured block](images/block.png)
+
+## A section
+
+| Word | Meaning |
+|:-----|--------:|
+| peer | equal   |
+"""
+
+PAGE_TABLE = """\
+---
+title: A table page
+---
+Plain text.
+"""
+
+UNIT_SECOND = """\
+---
+title: Second unit
+hours: 0.5
+summary: The second unit.
+outcomes: [Explain the second thing]
+sources:
+  - ref: doc-a
+    lines: 10-20
+---
+# Page one
+
+Text of page one.
+
+# Take a break {.label}
+
+A short pause.
+"""
+
+
+def minimal_files() -> dict[str, str | bytes]:
+    return {
+        "sources.yaml": SOURCES_YAML,
+        "courses/demo/course.yaml": COURSE_YAML,
+        "courses/demo/units/first/unit.md": UNIT_FIRST,
+        "courses/demo/units/first/01-hello.md": PAGE_HELLO,
+        "courses/demo/units/first/02-table.md": PAGE_TABLE,
+        "courses/demo/units/first/images/block.png": png_bytes(),
+        "courses/demo/units/second.md": UNIT_SECOND,
+    }
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(textwrap.dedent(content) if content.startswith("\n") else content, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_repo(tmp_path):
+    """make_repo(overrides) -> repo root; overrides map paths to content (None deletes)."""
+
+    def _make(overrides: dict[str, str | bytes | None] | None = None, base: bool = True) -> Path:
+        files: dict = minimal_files() if base else {}
+        for k, v in (overrides or {}).items():
+            if v is None:
+                files.pop(k, None)
+            else:
+                files[k] = v
+        root = tmp_path / "repo"
+        root.mkdir(exist_ok=True)
+        return write_tree(root, files)
+
+    return _make
+
+
+def run_check(root: Path, only=None) -> Diagnostics:
+    d = Diagnostics(root=root)
+    check_project(root, d, only)
+    return d
+
+
+def run_build(root: Path, out: Path | None = None, **kw):
+    d = Diagnostics(root=root)
+    res = build(root, out or root / "build", d, **kw)
+    return d, res
