@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 build: $(STAMP)
-	$(BIN)/coursepack build --out $(OUT)
+	$(BIN)/coursepack build --out $(OUT) --moodle all
 
 check: $(STAMP)
 	$(BIN)/coursepack check

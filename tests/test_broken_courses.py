@@ -34,6 +34,7 @@ CASES = [
     ("yaml-alias", {C: replace(COURSE_YAML, "units:\n  - first\n  - second\n",
                                "units: &u\n  - first\n  - second\nx: *u\n")}, "CP101", C, 7, "alias"),
     ("top-level-list", {C: "- title\n- units\n"}, "CP104", C, 1, "mapping"),
+    ("unknown-framework", {C: COURSE_YAML + "framework: nope\n"}, "CP116", C, 10, "nope"),
     ("empty-course", {C: replace(COURSE_YAML, "units:\n  - first\n  - second\n", "units: []\n"),
                       U1: None, P1: None, P2: None, U2: None,
                       "courses/demo/units/first/images/block.png": None}, "CP108", C, 7, "no units"),

@@ -54,7 +54,9 @@ Every PSW brings experience.
     assert doc.xpath("//table[contains(@class,'generaltable')]//td")
     assert doc.xpath("//dl/dt") and doc.xpath("//dl/dd")
     assert doc.xpath("//sup/a[@href='#fn:n']")
-    assert doc.xpath("//div[contains(@class,'admonition') and contains(@class,'tip')]/p[@class='admonition-title']")
+    tip = doc.xpath("//div[contains(@class,'admonition') and contains(@class,'tip')]")[0]
+    assert "alert alert-success" in tip.get("class"), "admonitions are styled as the theme's alerts"
+    assert tip.xpath("p[contains(@class,'admonition-title') and contains(@class,'alert-heading')]")
     assert doc.xpath("//pre/code[contains(@class,'language-python')]")
     assert doc.xpath("//p[@class='lead']")
     assert doc.xpath("//abbr[@title='peer support worker']")

@@ -79,6 +79,7 @@ def unit_summary_html(unit: Unit, bibliography: dict[str, BibEntry]) -> str:
     if cites:
         src = etree.Element("p")
         src.set("class", "coursepack-sources small")
-        src.text = "Sources: " + "; ".join(cites) + "."
+        text = "Sources: " + "; ".join(cites)
+        src.text = text if text.endswith((".", "?", "!")) else text + "."
         parts.append(src)
     return _serialize(parts)

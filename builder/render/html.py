@@ -217,6 +217,8 @@ class Renderer:
                 self._link(el, ctx)
             elif tag == "table":
                 el.set("class", _add_class(el.get("class"), "generaltable"))
+            elif tag == "div" and "admonition" in (el.get("class") or "").split():
+                _style_admonition(el)
 
     def _image(self, el, ctx: _Ctx) -> None:
         src = (el.get("src") or "").strip()
@@ -373,6 +375,22 @@ class Renderer:
                                f"heading '{h.text}' jumps from level {prev} to level {h.level}",
                                page.file, line, 1)
             prev = h.level
+
+
+# Admonitions become Bootstrap alerts, which Moodle's themes (and the SCORM player) style.
+_ALERT = {"note": "info", "info": "info", "tip": "success", "hint": "success", "important": "primary",
+          "example": "secondary", "warning": "warning", "caution": "warning", "attention": "warning",
+          "danger": "danger", "error": "danger"}
+
+
+def _style_admonition(el) -> None:
+    kinds = [c for c in (el.get("class") or "").split() if c != "admonition"]
+    alert = next((_ALERT[k] for k in kinds if k in _ALERT), "info")
+    cls = _add_class(el.get("class"), "alert")
+    el.set("class", _add_class(cls, f"alert-{alert}"))
+    for child in el:
+        if child.tag == "p" and "admonition-title" in (child.get("class") or "").split():
+            child.set("class", _add_class(child.get("class"), "alert-heading"))
 
 
 def _add_class(existing: str | None, cls: str) -> str:
