@@ -19,7 +19,7 @@ from .diagnostics import Diagnostics
 from .formats.moodle.backup import build_mbz
 from .formats.moodle.targets import DEFAULT_TARGET, TARGETS
 from .load.project import load_project
-from .model.course import Course, Project
+from .model.course import Project
 from .render.html import Renderer
 from .util.atomic import OutputError, write_atomic
 
@@ -108,7 +108,3 @@ def _last_frame(exc: BaseException) -> str:
         return ""
     f = tb[-1]
     return f"(at {Path(f.filename).name}:{f.lineno})"
-
-
-def course_by_id(project: Project, cid: str) -> Course | None:
-    return next((c for c in project.courses if c.id == cid), None)

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 
 class Severity(str, Enum):
@@ -37,16 +37,6 @@ class Code:
     title: str
     fix: str
     explanation: str = ""
-
-
-@dataclass(frozen=True)
-class Location:
-    path: str = ""
-    line: int = 0
-    col: int = 0
-
-    def at(self, line: int, col: int = 1) -> "Location":
-        return Location(self.path, line, col)
 
 
 @dataclass(frozen=True, order=False)
@@ -136,13 +126,6 @@ class Diagnostics:
         self.items.append(d)
         return d
 
-    def at(self, code: Code, message: str, loc: Location, hint: str | None = None,
-           severity: Severity | None = None) -> Diagnostic:
-        return self.add(code, message, loc.path or None, loc.line, loc.col, hint, severity)
-
-    def extend(self, other: Iterable[Diagnostic]) -> None:
-        self.items.extend(other)
-
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.sorted())
 
@@ -169,8 +152,6 @@ class Diagnostics:
     def has_errors(self, strict: bool = False) -> bool:
         return any(d.effective_severity(strict) is Severity.ERROR for d in self.items)
 
-    def for_path(self, path: str) -> list[Diagnostic]:
-        return [d for d in self.sorted() if d.path == path]
 
 
 def summary_line(diags: Diagnostics, strict: bool = False) -> str:

@@ -12,7 +12,6 @@ reach a package even if a check were missed.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -398,8 +397,3 @@ def _add_class(existing: str | None, cls: str) -> str:
     if cls not in classes:
         classes.append(cls)
     return " ".join(classes)
-
-
-def relative_url(from_dir: str, to_path: str) -> str:
-    """Relative URL between two posix paths inside a package."""
-    return posixpath.relpath(to_path, from_dir or ".")

@@ -33,7 +33,7 @@ from ...render.html import shift_headings
 from ...util.archive import FIXED_MTIME, tar_gz
 from ...util.stableid import IdAllocator, stable_hex
 from .targets import MoodleTarget
-from .xmlutil import NULL, container, fields, root, sub, to_bytes
+from .xmlutil import container, fields, root, sub, to_bytes
 
 SITE_HASH = stable_hex("coursepack", "site")  # a fixed foreign site: every restore is a "foreign" one
 WWWROOT = "https://coursepack.invalid"
