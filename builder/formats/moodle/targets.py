@@ -43,7 +43,7 @@ TARGETS: dict[str, MoodleTarget] = {
         moodle_version="2024100700", moodle_release="4.5 (Build: 20241007)",
         backup_version="2024100700", backup_release="4.5", module_version=2024100700,
         question_bank="course", legacy_random_filter=False, quiz_grade_items=True,
-        restores_on="Moodle 4.5 LTS (4.3 and 4.4 too)",
+        restores_on="Moodle 4.5 LTS (any 4.5.x)",
     ),
     "5.0": MoodleTarget(
         key="5.0", label="Moodle 5.x",
