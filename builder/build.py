@@ -12,7 +12,6 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from . import codes
 from .diagnostics import Diagnostics
@@ -60,18 +59,13 @@ def moodle_path(course_id: str, target_key: str) -> Path:
 
 
 def produce(project: Project, formats: tuple[str, ...], moodle: str) -> list[Output]:
-    jobs: list[tuple[Path, str, str, Callable[[], bytes]]] = []
+    outputs: list[Output] = []
     for course in project.courses:
         if "moodle" in formats:
             for key in moodle_targets(moodle):
-                target = TARGETS[key]
-                jobs.append((moodle_path(course.id, key), course.id, f"moodle-{key}",
-                             _bind(build_mbz, course, project, target)))
-    return [Output(path, fn(), cid, kind) for path, cid, kind, fn in jobs]
-
-
-def _bind(fn, *args):
-    return lambda: fn(*args)
+                data = build_mbz(course, project, TARGETS[key])
+                outputs.append(Output(moodle_path(course.id, key), data, course.id, f"moodle-{key}"))
+    return outputs
 
 
 def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = None,

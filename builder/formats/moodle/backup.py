@@ -150,7 +150,9 @@ class MoodleBackupWriter:
         if fid not in self.file_records:
             self.file_records[fid] = FileRecord(fid, asset.sha1, contextid, component, filearea, itemid, filepath,
                                                 filename, asset.size, asset.mimetype)
-            self.entries[f"files/{asset.sha1[:2]}/{asset.sha1}"] = asset.read()
+            pool = f"files/{asset.sha1[:2]}/{asset.sha1}"
+            if pool not in self.entries:  # one read per content, however many areas use it
+                self.entries[pool] = asset.read()
             # the "." directory record Moodle writes for every file area
             dkey = f"{contextid}/{component}/{filearea}/{itemid}{filepath}."
             did = self.ids("file", dkey)

@@ -201,6 +201,7 @@ def verify_mbz(data: bytes, strict_archive: bool = True) -> list[str]:
         add("section 0 is not in the backup: activities placed there would vanish")
 
     # activities -------------------------------------------------------------
+    questions = b.xml("questions.xml")
     cmids: set[str] = set()
     contexts: dict[str, str] = {}   # activity contextid -> directory
     act_files: dict[str, set[str]] = {}
@@ -258,7 +259,7 @@ def verify_mbz(data: bytes, strict_archive: bool = True) -> list[str]:
         act_qcats[directory] = ({e.text for e in inforef.findall("question_categoryref/question_category/id")}
                                 if inforef is not None else set())
         if modname == "quiz":
-            _verify_quiz(b, directory, ax, ctx, add)
+            _verify_quiz(b, directory, ax, questions, add)
         completion = _t(mod, "completion")
         if completion == "2" and _t(mod, "completionpassgrade") == "1":
             if _t(mod, "completiongradeitemnumber") != "0":
@@ -304,10 +305,9 @@ def verify_mbz(data: bytes, strict_archive: bool = True) -> list[str]:
             elif owner is not None and fid not in act_files.get(owner, set()):
                 add(f"file {name!r} (id {fid}) is not listed in {owner}/inforef.xml: it would be dropped")
     # every @@PLUGINFILE@@ link must resolve to a file record of its activity
-    for directory in contexts.values():
+    for ctx, directory in contexts.items():
         modname = directory.rsplit("/", 1)[1].rsplit("_", 1)[0]
         raw = b.entries.get(f"{directory}/{modname}.xml", b"").decode("utf-8", "replace")
-        ctx = next(c for c, d in contexts.items() if d == directory)
         names = {(_t(r, "filepath") or "/") + (_t(r, "filename") or "")
                  for r in records.values() if _t(r, "contextid") == ctx}
         for m in re.finditer(r"@@PLUGINFILE@@(/[^\"'&<>\s]*)", raw):
@@ -326,7 +326,7 @@ def verify_mbz(data: bytes, strict_archive: bool = True) -> list[str]:
             add(f"pool file {name} is not at files/<2 hex>/<hash>")
 
     # §6 questions --------------------------------------------------------------
-    _verify_questions(b, contexts, act_qcats, add)
+    _verify_questions(questions, contexts, act_qcats, add)
 
     # §11 completion --------------------------------------------------------------
     comp = b.xml("completion.xml")
@@ -344,8 +344,8 @@ def _release_tuple(rel: str) -> tuple[int, ...]:
         return (0,)
 
 
-def _verify_questions(b: Backup, contexts: dict[str, str], act_qcats: dict[str, set[str]], add) -> None:
-    qx = b.xml("questions.xml")
+def _verify_questions(qx: etree._Element | None, contexts: dict[str, str], act_qcats: dict[str, set[str]],
+                      add) -> None:
     if qx is None:
         return
     listed = set().union(*act_qcats.values()) if act_qcats else set()
@@ -377,14 +377,13 @@ def _verify_questions(b: Backup, contexts: dict[str, str], act_qcats: dict[str, 
             add(f"question category {cid}: parent is in another context")
 
 
-def _verify_quiz(b: Backup, directory: str, ax: etree._Element, ctx: str | None, add) -> None:
+def _verify_quiz(b: Backup, directory: str, ax: etree._Element, qx: etree._Element | None, add) -> None:
     quiz = ax.find("quiz")
     if quiz is None:
         return
     for f in ("timeopen", "timeclose", "grade", "sumgrades"):
         if quiz.find(f) is None:
             add(f"{directory}: quiz has no <{f}> (NOT NULL or wrong totals)")
-    qx = b.xml("questions.xml")
     entries = set()
     cats = {}
     if qx is not None:
