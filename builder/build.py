@@ -19,6 +19,7 @@ from .formats.moodle.backup import build_mbz
 from .formats.moodle.targets import DEFAULT_TARGET, TARGETS
 from .load.project import load_project
 from .model.course import Project
+from .quiz.render import render_category
 from .render.html import Renderer
 from .util.atomic import OutputError, write_atomic
 
@@ -27,6 +28,9 @@ FORMATS = ("moodle",)
 
 def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None) -> Project:
     project = load_project(root, diags, only)
+    shared = Renderer(None, diags, project.skipped_files, boundary=root / "questions")
+    for cat in project.shared_categories:
+        render_category(cat, shared)
     for course in project.courses:
         Renderer(course, diags, project.skipped_files).render_course()
     return project

@@ -171,6 +171,83 @@ LINK_TO_NON_PAGE = _code(
     "CP214", "link-to-unpublished-file", E, "Link to a course file that is not published",
     "Link to a page (a .md file of the course) or to an image; other files are not copied into the packages.")
 
+# --- CP3xx: quizzes and questions ----------------------------------------------
+UNKNOWN_QTYPE = _code(
+    "CP301", "unknown-question-type", E, "Unknown question type",
+    "Use one of: multichoice, truefalse, shortanswer, numerical, matching, essay, cloze, ddwtos, gapselect, "
+    "description (see README, 'Quizzes and questions').")
+NO_RIGHT_ANSWER = _code(
+    "CP302", "no-right-answer", E, "Question has no right answer",
+    "Mark the right answer with `[x]` (or a positive percentage such as `[50%]`).",
+    "A learner could never score on this question; Moodle refuses to save it.")
+CANNOT_REACH_FULL_MARKS = _code(
+    "CP303", "cannot-reach-full-marks", E, "Answers cannot give full marks",
+    "Make one answer worth 100% (single answer), or make the right answers add up to exactly 100% "
+    "(several right answers).",
+    "Moodle would refuse the question, or learners could never get full marks for it.")
+INVALID_FRACTION = _code(
+    "CP304", "invalid-fraction", E, "Percentage is not one Moodle accepts",
+    "Use one of 100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, "
+    "14.28571, 12.5, 11.11111, 10, 5 or 0 (or its negative).",
+    "Moodle's question import rejects any other grade for an answer.")
+DUPLICATE_QUESTION = _code(
+    "CP305", "duplicate-question-id", E, "Two questions have the same id",
+    "Give one of them another `{#id}` in its heading (ids must be unique within a course and within questions/).",
+    "The id becomes the question's ID number in Moodle and is how quizzes refer to it.")
+CLOZE_SYNTAX = _code(
+    "CP306", "cloze-syntax", E, "Embedded answer (cloze) cannot be read",
+    "Write embedded answers as `{1:SHORTANSWER:=right#feedback~wrong#feedback}`; escape a literal `}`, `#` or "
+    "`~` inside an answer with a backslash.")
+TOO_FEW_PAIRS = _code(
+    "CP307", "matching-too-few-pairs", E, "Matching question has too few pairs",
+    "Give at least two `- item => match` pairs and at least three answers in all (add `- => extra answer`).",
+    "Moodle needs two questions and three answers to save a matching question.")
+RANDOM_TOO_LARGE = _code(
+    "CP308", "random-draw-too-large", E, "Random draw asks for more questions than the category has",
+    "Lower `count`, or add questions to the category. Questions the quiz already uses as fixed questions, "
+    "and descriptions, cannot be drawn.")
+UNKNOWN_QUESTION = _code(
+    "CP309", "unknown-question", E, "Quiz refers to a question that does not exist",
+    "Check the id in `questions:`; it must be the `{#id}` (or the name-derived id) of a question in a question file.")
+UNKNOWN_CATEGORY = _code(
+    "CP310", "unknown-question-category", E, "Random draw from a category that does not exist",
+    "Use the file name (without .md) of a question file in the course's questions/ folder or in questions/.")
+BAD_ANSWERS = _code(
+    "CP311", "bad-answers", E, "Answers are missing or written wrongly for this question type",
+    "See the table of question types in README: each type has its own answer list (or none).")
+BAD_GAPS = _code(
+    "CP312", "bad-gaps", E, "Drag-and-drop or select-missing-words gaps are wrong",
+    "Write each right answer in the text as `[[answer]]` (or `[[answer|2]]` for group 2) and extra wrong "
+    "choices as `- [ ] choice` items at the end.")
+EMPTY_QUIZ = _code(
+    "CP313", "empty-quiz", E, "Quiz has no questions",
+    "Add questions (`## Question` sections), a `questions:` list or a `random:` draw.")
+BAD_NUMBER = _code(
+    "CP314", "bad-numerical-answer", E, "Numerical answer is not a number",
+    "Write the answer as a plain number such as `4730` or `3.14 ± 0.01` (no thousands separators), or `*` "
+    "for any other answer.")
+SETTING_NOT_FOR_TYPE = _code(
+    "CP315", "setting-not-for-type", E, "Setting does not apply to this question type",
+    "Remove the setting, or change the question type.")
+BAD_PASS_GRADE = _code(
+    "CP316", "bad-pass-grade", E, "Grade to pass is above the maximum grade",
+    "Lower `pass`, or raise `grade`.")
+EMPTY_QUESTION = _code(
+    "CP317", "empty-question", E, "Question has no text",
+    "Write the question text below the heading (and its settings lines).")
+QUESTION_USED_TWICE = _code(
+    "CP318", "question-used-twice", E, "Question is used twice in one quiz",
+    "Remove the repeated id from `questions:`; a question can fill only one slot of a quiz.")
+UNKNOWN_SECTION = _code(
+    "CP319", "unknown-question-section", E, "Unknown section heading in a question",
+    "Use one of: Feedback, If correct, If partially correct, If incorrect, Hint, Response template, "
+    "Grader information.")
+FILE_IN_QUESTION = _code(
+    "CP320", "file-in-question", E, "Images and links to course files are not supported in questions",
+    "Describe the content in words, or put the image on a page before the quiz; link only to https:// addresses.",
+    "Question files need their own file areas in the question bank, and the Moodle XML export cannot carry "
+    "links to course pages; coursepack does not write either yet.")
+
 # --- CP9xx: the build itself ---------------------------------------------------
 OUTPUT_NOT_WRITABLE = _code(
     "CP901", "output-not-writable", E, "Cannot write the output",

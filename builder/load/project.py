@@ -26,6 +26,7 @@ from ..model import schema
 from ..model.base import validate
 from ..model.course import BibEntry, Citation, Course, Page, Project, Unit
 from ..render import mdscan
+from ..quiz import load as quiz_load
 from .files import portable_name_problem, read_text, split_front_matter
 from .yamlpos import YamlDoc, load_yaml
 
@@ -55,6 +56,9 @@ def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) 
     fw_dir = root / "frameworks"
     if fw_dir.is_dir():
         project.frameworks = sorted(p.stem for p in fw_dir.glob("*.yaml"))
+    project.shared_categories = quiz_load.load_question_files(
+        root / "questions", quiz_load.SHARED, quiz_load.SHARED, diags, _source_checker(project, diags),
+        project.skipped_files)
     courses_dir = root / "courses"
     if not courses_dir.is_dir():
         diags.add(codes.NO_COURSES, f"no courses/ folder in {root}", None)
@@ -146,6 +150,8 @@ def load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | No
     if not meta.units:
         line, col = doc.key_pos(("units",))
         diags.add(codes.EMPTY_COURSE, f"course '{cdir.name}' lists no units", cfile, line, col)
+    question_files = quiz_load.load_question_files(cdir / "questions", "course", cdir.name, diags,
+                                                   _source_checker(project, diags), project.skipped_files)
     units: list[Unit] = []
     seen: dict[str, int] = {}
     for i, uid in enumerate(meta.units):
@@ -165,7 +171,9 @@ def load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | No
         id=cdir.name, folder=cdir, file=cfile, title=meta.title, shortname=meta.shortname,
         summary_md=meta.summary, hours=meta.hours, audience=meta.audience, framework=meta.framework,
         language=meta.language, idnumber=meta.idnumber, units=units, summary_line=doc.pos(("summary",))[0],
+        question_files=question_files,
     )
+    quiz_load.resolve_course(course, project.shared_categories, diags)
     if valid and units and len(units) == len(meta.units):
         total = round(sum(u.hours for u in units), 4)
         if abs(total - meta.hours) > 1e-6:
@@ -278,7 +286,7 @@ def _load_unit(cdir: Path, course_id: str, uid: str, ufile: Path, folder: Path, 
     if ufile.name == UNIT_FILE:
         files = _page_files(folder, meta, doc, ufile, diags)
         for pf in files:
-            page = _load_page_file(course_id, uid, pf, diags)
+            page = _load_page_file(course_id, uid, pf, diags, project)
             if page is not None:
                 pages.append(page)
             else:
@@ -300,7 +308,14 @@ def _load_unit(cdir: Path, course_id: str, uid: str, ufile: Path, folder: Path, 
                 summary_line=doc.pos(("summary",))[0])
 
 
-def _citations(meta: schema.UnitMeta, doc: YamlDoc, project: Project, ufile: Path,
+def _source_checker(project: Project, diags: Diagnostics):
+    """Check a question's ``sources:`` like a unit's."""
+    def check(meta, doc: YamlDoc, file: Path) -> list[Citation]:
+        return _citations(meta, doc, project, file, diags)
+    return check
+
+
+def _citations(meta, doc: YamlDoc, project: Project, ufile: Path,
                diags: Diagnostics) -> list[Citation]:
     out = []
     for i, s in enumerate(meta.sources):
@@ -387,7 +402,7 @@ def _check_name(title: str, file: Path, line: int, diags: Diagnostics) -> None:
         diags.add(codes.TEXT_TOO_LONG, f"page title is {len(title)} characters; Moodle allows 255", file, line, 1)
 
 
-def _load_page_file(course_id: str, uid: str, pf: Path, diags: Diagnostics) -> Page | None:
+def _load_page_file(course_id: str, uid: str, pf: Path, diags: Diagnostics, project: Project) -> Page | None:
     problem = portable_name_problem(pf.name)
     if problem:
         diags.add(codes.RESERVED_NAME, problem, pf)
@@ -409,6 +424,8 @@ def _load_page_file(course_id: str, uid: str, pf: Path, diags: Diagnostics) -> P
         doc = load_yaml(fm.yaml_text, diags.rel(pf), diags, line_offset=fm.yaml_line_offset, what="page front matter")
         if doc is None:
             return None
+        if isinstance(doc.data, dict) and doc.data.get("type") == "quiz":
+            return _load_quiz_file(course_id, uid, pid, pf, fm, doc, diags, project)
         m = validate(schema.PageMeta, doc, diags, "page front matter")
         if m is None:
             return None
@@ -439,6 +456,33 @@ def _load_page_file(course_id: str, uid: str, pf: Path, diags: Diagnostics) -> P
     return Page(course_id=course_id, unit_id=uid, id=pid, title=title, kind=meta.type,
                 markdown="\n".join(body_lines).rstrip("\n"), file=pf, body_line=fm.body_line_offset + body_start + 1,
                 description=meta.description, completion=completion)
+
+
+def _load_quiz_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: YamlDoc, diags: Diagnostics,
+                    project: Project) -> Page | None:
+    meta = validate(schema.QuizMeta, doc, diags, "quiz front matter")
+    if meta is None:
+        return None
+    lines = fm.body.split("\n")
+    heads = mdscan.headings(lines)
+    first_content = next((i for i, l in enumerate(lines) if l.strip()), None)
+    title = meta.title
+    start = 0
+    if heads and heads[0].level == 1 and heads[0].line == first_content:
+        title = title or heads[0].text
+        start = heads[0].line + (2 if heads[0].setext else 1)
+    if not title:
+        diags.add(codes.MISSING_KEY, "quiz has no title: add 'title:' to the front matter or start with '# Title'",
+                  pf, 1, 1)
+        return None
+    _check_name(title, pf, 1, diags)
+    body = "\n".join(lines[start:])
+    body_line = fm.body_line_offset + start + 1
+    key = f"{course_id}/{uid}/{pid}"
+    quiz = quiz_load.build_quiz(meta, doc, body, body_line, pf, key, title, diags, _source_checker(project, diags))
+    return Page(course_id=course_id, unit_id=uid, id=pid, title=title, kind="quiz", markdown=quiz.intro.text
+                if quiz.intro else "", file=pf, body_line=quiz.intro.line if quiz.intro else body_line,
+                description=meta.description, completion=quiz.completion, quiz=quiz)
 
 
 def _check_across_courses(project: Project, diags: Diagnostics) -> None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..quiz.model import Category, Quiz
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,14 @@ class Page:
     unit_id: str
     id: str
     title: str
-    kind: Literal["page", "label"]
+    kind: Literal["page", "label", "quiz"]
     markdown: str
     file: Path
     body_line: int                    # 1-based file line where ``markdown`` starts
     description: str | None = None
-    completion: Literal["view", "manual", "none"] = "view"
+    completion: str = "view"          # page/label: view | manual | none; quiz: pass | grade | view | manual | none
     rendered: Rendered | None = None
+    quiz: "Quiz | None" = None
 
     @property
     def key(self) -> str:
@@ -108,10 +112,15 @@ class Course:
     units: list[Unit]
     summary_line: int = 1             # line of 'summary:' in course.yaml
     summary: Rendered | None = None
+    question_files: list["Category"] = field(default_factory=list)   # courses/<id>/questions/*.md
+    categories: list["Category"] = field(default_factory=list)       # the whole bank, after resolving
 
     @property
     def key(self) -> str:
         return self.id
+
+    def quizzes(self) -> list[Page]:
+        return [p for p in self.pages() if p.kind == "quiz" and p.quiz is not None]
 
     def pages(self) -> list[Page]:
         return [p for u in self.units for p in u.pages]
@@ -142,4 +151,5 @@ class Project:
     courses: list[Course] = field(default_factory=list)
     bibliography: dict[str, BibEntry] = field(default_factory=dict)
     frameworks: list[str] = field(default_factory=list)
+    shared_categories: list["Category"] = field(default_factory=list)  # questions/*.md
     skipped_files: set[Path] = field(default_factory=set)  # sources that failed to load (no cascades)

@@ -128,3 +128,138 @@ class BibEntry(Strict):
         if v is not None and not re.match(r"^https://", v):
             raise ValueError("url must start with https://")
         return v
+
+
+# --------------------------------------------------------------------------
+# quizzes and questions
+
+class QuizQuestionRef(Strict):
+    id: str = Field(min_length=1)
+    mark: float | None = Field(default=None, ge=0, le=1000)
+
+
+class RandomDraw(Strict):
+    category: str = Field(min_length=1)
+    count: int = Field(default=1, ge=1, le=500)
+    mark: float = Field(default=1, ge=0, le=1000)
+
+
+ReviewTime = Literal["during", "immediately", "open", "closed"]
+
+
+class QuizReview(Strict):
+    attempt: list[ReviewTime] | None = None
+    correctness: list[ReviewTime] | None = None
+    max_marks: list[ReviewTime] | None = None
+    marks: list[ReviewTime] | None = None
+    specific_feedback: list[ReviewTime] | None = None
+    general_feedback: list[ReviewTime] | None = None
+    right_answer: list[ReviewTime] | None = None
+    overall_feedback: list[ReviewTime] | None = None
+
+
+class QuizMeta(Strict):
+    """Front matter of a quiz file (a page file with ``type: quiz``)."""
+
+    model_config = Strict.model_config | {"populate_by_name": True}
+
+    type: Literal["quiz"]
+    title: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str | None = None
+    pass_: Union[float, str, None] = Field(default=None, alias="pass")
+    grade: float | None = Field(default=None, gt=0, le=10000)
+    attempts: int = Field(default=0, ge=0, le=100)
+    grade_method: Literal["highest", "average", "first", "last"] = "highest"
+    time_limit: float = Field(default=0, ge=0, le=10000)
+    behaviour: Literal["deferredfeedback", "adaptive", "adaptivenopenalty", "interactive",
+                       "immediatefeedback", "deferredcbm", "immediatecbm"] = "deferredfeedback"
+    per_page: int = Field(default=1, ge=0, le=100)
+    navigation: Literal["free", "sequential"] = "free"
+    shuffle_questions: bool = False
+    shuffle_answers: bool = True
+    review: QuizReview | None = None
+    completion: Literal["pass", "grade", "view", "manual", "none"] | None = None
+    questions: list[Union[str, QuizQuestionRef]] = Field(default_factory=list)
+    random: list[RandomDraw] = Field(default_factory=list)
+
+    @field_validator("pass_")
+    @classmethod
+    def _pass(cls, v):
+        if v is None or isinstance(v, bool):
+            if isinstance(v, bool):
+                raise ValueError("pass must be a number of grade points or a percentage such as '70%'")
+            return v
+        if isinstance(v, (int, float)):
+            if v <= 0:
+                raise ValueError("pass must be more than 0")
+            return float(v)
+        m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$", v)
+        if not m or not 0 < float(m.group(1)) <= 100:
+            raise ValueError(f"pass must be a number or a percentage between 1% and 100%, not '{v}'")
+        return v.strip()
+
+
+class NumericalUnit(Strict):
+    unit: str = Field(min_length=1, max_length=50)
+    multiplier: float = Field(gt=0)
+
+
+class QuestionMeta(Strict):
+    """The settings lines under a question heading."""
+
+    type: str | None = None
+    mark: float | None = Field(default=None, ge=0, le=1000)
+    penalty: float | None = Field(default=None, ge=0, le=1)
+    tags: list[str] = Field(default_factory=list)
+    competencies: list[Union[str, int, float]] = Field(default_factory=list)
+    sources: list[Union[str, SourceCite]] = Field(default_factory=list)
+    status: Literal["ready", "draft"] = "ready"
+    # multichoice
+    single: bool | None = None
+    numbering: Literal["abc", "ABCD", "123", "iii", "IIII", "none"] | None = None
+    show_instruction: bool | None = None
+    # multichoice, matching, ddwtos, gapselect
+    shuffle: bool | None = None
+    # shortanswer
+    case_sensitive: bool | None = None
+    # numerical
+    units: list[NumericalUnit] | None = None
+    unit_penalty: float | None = Field(default=None, ge=0, le=1)
+    unit_required: bool | None = None
+    # ddwtos
+    infinite: bool | None = None
+    # essay
+    response: Literal["editor", "editorfilepicker", "plain", "monospaced", "noinline"] | None = None
+    lines: int | None = Field(default=None, ge=5, le=40)
+    min_words: int | None = Field(default=None, ge=0)
+    max_words: int | None = Field(default=None, ge=0)
+    attachments: int | None = Field(default=None, ge=-1, le=3)
+    attachments_required: int | None = Field(default=None, ge=0, le=3)
+    required: bool | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v):
+        for t in v:
+            if not t.strip() or len(t) > 50:
+                raise ValueError("each tag must be 1 to 50 characters")
+        return v
+
+
+# which type-specific settings apply to which question types
+QUESTION_SETTING_TYPES = {
+    "single": {"multichoice"}, "numbering": {"multichoice"}, "show_instruction": {"multichoice"},
+    "shuffle": {"multichoice", "matching", "ddwtos", "gapselect"},
+    "case_sensitive": {"shortanswer"},
+    "units": {"numerical"}, "unit_penalty": {"numerical"}, "unit_required": {"numerical"},
+    "infinite": {"ddwtos"},
+    "response": {"essay"}, "lines": {"essay"}, "min_words": {"essay"}, "max_words": {"essay"},
+    "attachments": {"essay"}, "attachments_required": {"essay"}, "required": {"essay"},
+}
+
+
+class QuestionFileMeta(Strict):
+    """Front matter of a question file (a category of a question bank)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    info: str | None = None

@@ -28,6 +28,7 @@ from ..load.files import MAX_ASSET_BYTES, resolve_inside
 from ..model.course import Asset, Course, Page, Rendered
 from . import assets as asset_lib
 from . import mdscan
+from ..quiz.render import render_category
 
 MD_EXTENSIONS = [
     "tables", "fenced_code", "attr_list", "footnotes", "admonition", "sane_lists", "def_list", "abbr", "toc",
@@ -105,6 +106,7 @@ class _Ctx:
     base_dir: Path
     allow_images: bool = True
     exact: bool = True   # False for YAML values: positions point at the field
+    what: str = "pages"  # what is rendered, for messages: pages | summaries | questions
     assets: list[Asset] = field(default_factory=list)
     page_links: list[str] = field(default_factory=list)
     reported: set = field(default_factory=set)
@@ -113,14 +115,15 @@ class _Ctx:
 class Renderer:
     """Renders the pages and summaries of one course."""
 
-    def __init__(self, course: Course, diags: Diagnostics, skipped: set[Path] | None = None):
+    def __init__(self, course: Course | None, diags: Diagnostics, skipped: set[Path] | None = None,
+                 boundary: Path | None = None):
         self.course = course
         self.skipped = skipped or set()
         self.diags = diags
-        self.boundary = course.folder
+        self.boundary = boundary or course.folder
         self._asset_cache: dict[Path, Asset | None] = {}
         self._page_by_file: dict[Path, list[Page]] = {}
-        for unit in course.units:
+        for unit in (course.units if course else []):
             for p in unit.pages:
                 self._page_by_file.setdefault(p.file.resolve(), []).append(p)
             self._page_by_file.setdefault(unit.file.resolve(), [])
@@ -138,9 +141,13 @@ class Renderer:
             unit.summary = self.render_fragment(unit.summary_md, unit.file, unit.summary_line, unit.folder)
             for page in unit.pages:
                 page.rendered = self.render_page(page)
+                if page.quiz is not None:
+                    render_category(page.quiz.category, self)
+        for cat in c.question_files:
+            render_category(cat, self)
 
     def render_page(self, page: Page) -> Rendered:
-        if not page.markdown.strip():
+        if not page.markdown.strip() and page.kind != "quiz":
             self.diags.add(codes.EMPTY_PAGE, f"page '{page.title}' has no content", page.file, page.body_line, 1)
         self._check_headings(page)
         ctx = _Ctx(page.file, page.markdown, page.body_line, page.file.parent)
@@ -148,8 +155,16 @@ class Renderer:
 
     def render_fragment(self, text: str, file: Path, line: int, base_dir: Path) -> Rendered:
         """Summaries: Markdown without images (they would need their own file areas)."""
-        ctx = _Ctx(file, text, line, base_dir, allow_images=False, exact=False)
+        ctx = _Ctx(file, text, line, base_dir, allow_images=False, exact=False, what="summaries")
         return self._render(ctx)
+
+    def render_question_text(self, md, inline: bool = False) -> None:
+        """Question texts, answers and feedback: Markdown without images or course links (fills ``md.html``)."""
+        ctx = _Ctx(md.file, md.text, md.line, md.file.parent, allow_images=False, exact=md.exact, what="questions")
+        html = self._render(ctx).html
+        if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            html = html[3:-4]
+        md.html = html
 
     # -- internals -------------------------------------------------------------
     def _where(self, ctx: _Ctx, needle: str) -> tuple[int, int]:
@@ -223,8 +238,11 @@ class Renderer:
         src = (el.get("src") or "").strip()
         alt = el.get("alt")
         if not ctx.allow_images:
-            self._report(ctx, codes.HTML_NOT_ALLOWED, "images are not supported in summaries; put them on a page",
-                         src or "<img")
+            if ctx.what == "questions":
+                self._report(ctx, codes.FILE_IN_QUESTION, "images are not supported in questions", src or "<img")
+            else:
+                self._report(ctx, codes.HTML_NOT_ALLOWED, f"images are not supported in {ctx.what}; put them on a page",
+                             src or "<img")
             return
         if (alt is None or not alt.strip()) and el.get("role") != "presentation" and el.get("aria-hidden") != "true":
             self._report(ctx, codes.IMAGE_NO_ALT, f"image '{src}' has no alternative text", src or "![")
@@ -279,6 +297,10 @@ class Renderer:
             return "bad", None
         if not parts.path:
             return ("fragment", None) if not is_image else ("bad", None)
+        if ctx.what == "questions":
+            self._report(ctx, codes.FILE_IN_QUESTION, f"link '{url}' points into the course; links in questions "
+                         "must be https:// addresses", url)
+            return "bad", None
         ref = unquote(parts.path)
         res = resolve_inside(ctx.base_dir, ref, self.boundary)
         if res.problem in ("absolute", "escapes"):

@@ -32,6 +32,7 @@ from ...render import compose
 from ...render.html import shift_headings
 from ...util.archive import FIXED_MTIME, tar_gz
 from ...util.stableid import IdAllocator, stable_hex
+from .questions import BankWriter
 from .targets import MoodleTarget
 from .xmlutil import container, fields, root, sub, to_bytes
 
@@ -90,6 +91,7 @@ class Activity:
     grades: bytes | None = None         # grades.xml, None -> empty gradebook skeleton
     extra: dict[str, bytes] = field(default_factory=dict)
     competencies: list = field(default_factory=list)
+    visible: int = 1
 
     @property
     def directory(self) -> str:
@@ -114,6 +116,7 @@ class MoodleBackupWriter:
         self.activities: list[Activity] = []
         self.course_id = self.ids("course", course.id)
         self.course_contextid = self.ids("context", f"course:{course.id}")
+        self.course_category_ids: list[int] = []
 
     # -- ids ---------------------------------------------------------------
     def cmid(self, key: str) -> int:
@@ -168,15 +171,31 @@ class MoodleBackupWriter:
     def build(self) -> bytes:
         c = self.course
         self._page_by_key = {p.key: p for p in c.pages()}
-        self.sections.append(Section(self.ids("course_section", f"{c.id}/0"), 0, None, ""))
+        sec0 = Section(self.ids("course_section", f"{c.id}/0"), 0, None, "")
+        self.sections.append(sec0)
+        bank = BankWriter(self) if c.categories else None
+        if bank is not None and self.target.question_bank == "qbank":
+            act = bank.qbank_activity(sec0)
+            sec0.activities.append(act)
+            self.activities.append(act)
         for n, unit in enumerate(c.units, start=1):
             sec = Section(self.ids("course_section", unit.key), n, unit.title,
                           compose.unit_summary_html(unit, self.project.bibliography), unit)
             self.sections.append(sec)
             for page in unit.pages:
-                act = self.page_activity(page, sec) if page.kind == "page" else self.label_activity(page, sec)
+                if page.kind == "quiz":
+                    assert bank is not None
+                    act = bank.quiz_activity(page, sec)
+                elif page.kind == "page":
+                    act = self.page_activity(page, sec)
+                else:
+                    act = self.label_activity(page, sec)
                 sec.activities.append(act)
                 self.activities.append(act)
+        if bank is not None:
+            self.entries["questions.xml"] = bank.questions_xml()
+            if self.target.question_bank == "course":
+                self.course_category_ids = bank.bank_category_ids()
         self.write_course()
         for sec in self.sections:
             self.write_section(sec)
@@ -248,7 +267,13 @@ class MoodleBackupWriter:
             fields(o, [("format", "topics"), ("sectionid", 0), ("name", name), ("value", value)])
         self.entries["course/course.xml"] = to_bytes(el)
         self.entries["course/roles.xml"] = _roles()
-        self.entries["course/inforef.xml"] = to_bytes(_container_root("inforef"))
+        inforef = _container_root("inforef")
+        if self.course_category_ids:
+            qr = sub(inforef, "question_categoryref")
+            for cid in self.course_category_ids:
+                q = sub(qr, "question_category")
+                sub(q, "id", cid)
+        self.entries["course/inforef.xml"] = to_bytes(inforef)
         self.entries["course/calendar.xml"] = _events()
         self.entries["course/filters.xml"] = _filters()
         self.entries["course/contentbank.xml"] = to_bytes(_container_root("contents"))
@@ -273,8 +298,8 @@ class MoodleBackupWriter:
         mod = root("module", id=a.cmid, version=self.target.module_version)
         fields(mod, [
             ("modulename", a.modname), ("sectionid", a.section.id), ("sectionnumber", a.section.number),
-            ("idnumber", a.idnumber), ("added", self.ts), ("score", 0), ("indent", 0), ("visible", 1),
-            ("visibleoncoursepage", 1), ("visibleold", 1), ("groupmode", 0), ("groupingid", 0),
+            ("idnumber", a.idnumber), ("added", self.ts), ("score", 0), ("indent", 0), ("visible", a.visible),
+            ("visibleoncoursepage", a.visible), ("visibleold", a.visible), ("groupmode", 0), ("groupingid", 0),
             ("completion", a.completion), ("completiongradeitemnumber", a.completion_grade_item),
             ("completionpassgrade", a.completionpassgrade), ("completionview", a.completionview),
             ("completionexpected", 0), ("availability", None), ("showdescription", a.showdescription),
