@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import codes
 from .diagnostics import Diagnostics
+from .formats.moodle import qxml
 from .formats.moodle.backup import build_mbz
 from .formats.moodle.targets import DEFAULT_TARGET, TARGETS
 from .load.project import load_project
@@ -67,8 +68,14 @@ def produce(project: Project, formats: tuple[str, ...], moodle: str) -> list[Out
     for course in project.courses:
         if "moodle" in formats:
             for key in moodle_targets(moodle):
-                data = build_mbz(course, project, TARGETS[key])
+                target = TARGETS[key]
+                data = build_mbz(course, project, target)
                 outputs.append(Output(moodle_path(course.id, key), data, course.id, f"moodle-{key}"))
+                if course.categories:
+                    xml = qxml.export(course.categories, "module" if target.question_bank == "qbank" else "course")
+                    path = moodle_path(course.id, key)
+                    outputs.append(Output(path.with_name(f"{course.id}-questions.xml"), xml, course.id,
+                                          f"questions-{key}"))
     return outputs
 
 

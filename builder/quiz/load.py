@@ -74,14 +74,15 @@ def load_question_file(path: Path, scope: str, owner: str, diags: Diagnostics, c
         meta = m
     cat = Category(id=cid, name=meta.name or cid, scope=scope, file=path, key=f"{owner}/{cid}",
                    info=Md(meta.info, path, 1, exact=False) if meta.info else None)
-    intro, intro_line, questions = parse_questions(fm.body, fm.body_line_offset + 1, path, cat, diags, check_sources)
+    intro, intro_line, questions, written = parse_questions(fm.body, fm.body_line_offset + 1, path, cat, diags,
+                                                            check_sources)
     if intro.strip():
         idx = next(i for i, l in enumerate(intro.split("\n")) if l.strip())
         diags.add(codes.TEXT_BEFORE_PAGE, "text before the first question of a question file", path,
                   intro_line + idx, 1, hint="Start each question with '## Question name'; describe the category "
                                              "in 'info:' of the front matter.")
     cat.questions = questions
-    if not questions:
+    if not written:
         diags.add(codes.EMPTY_QUIZ, f"question file '{path.name}' holds no questions", path, 1, 1)
     return cat
 
@@ -89,9 +90,10 @@ def load_question_file(path: Path, scope: str, owner: str, diags: Diagnostics, c
 def build_quiz(meta: schema.QuizMeta, doc: YamlDoc, body: str, body_line: int, file: Path, key: str, title: str,
                diags: Diagnostics, check_sources) -> Quiz:
     cat = Category(id=key.split("/", 1)[1].replace("/", "-"), name=title, scope="quiz", file=file, key=key)
-    intro, intro_line, questions = parse_questions(body, body_line, file, cat, diags, check_sources)
+    intro, intro_line, questions, written = parse_questions(body, body_line, file, cat, diags, check_sources)
     cat.questions = questions
     quiz = Quiz(category=cat)
+    quiz.written = written
     lead = intro.split("\n")
     k = 0
     while k < len(lead) and not lead[k].strip():
@@ -197,7 +199,7 @@ def resolve_course(course, shared: list[Category], diags: Diagnostics) -> None:
                 continue
             for _ in range(count):
                 quiz.slots.append(Slot(question=None, category=cat, mark=mark, line=line))
-        if not quiz.slots and not any(True for _ in quiz.refs) and not quiz.draws:
+        if not quiz.written and not quiz.refs and not quiz.draws:
             diags.add(codes.EMPTY_QUIZ, f"quiz '{page.title}' has no questions", page.file, page.body_line, 1)
         _resolve_pass(page, quiz, diags)
     course.categories = own_cats + used_shared

@@ -223,6 +223,7 @@ class Quiz:
     shuffle_answers: bool = True
     review: dict[str, int] = field(default_factory=lambda: dict(REVIEW_DEFAULTS))
     completion: str = "grade"
+    written: int = 0                              # questions written in the quiz file (read or not)
     refs: list = field(default_factory=list)      # unresolved question ids: (id, mark|None, line, col)
     draws: list = field(default_factory=list)     # unresolved random draws: (category, count, mark, line, col)
 

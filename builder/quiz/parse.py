@@ -100,11 +100,12 @@ def split_questions(body: str, line0: int, file: Path, diags: Diagnostics) -> tu
 
 
 def parse_questions(body: str, line0: int, file: Path, category: Category, diags: Diagnostics,
-                    check_sources) -> tuple[str, int, list[Question]]:
+                    check_sources) -> tuple[str, int, list[Question], int]:
     """Parse the questions of a quiz or question file body.
 
     ``line0`` is the file line of the body's first line. Returns the text before
-    the first question (the quiz introduction), its line, and the questions.
+    the first question (the quiz introduction), its line, the questions that
+    could be read, and how many were written (read or not).
     """
     intro, intro_line, chunks = split_questions(body, line0, file, diags)
     questions: list[Question] = []
@@ -113,7 +114,7 @@ def parse_questions(body: str, line0: int, file: Path, category: Category, diags
         if q is not None:
             q.category = category
             questions.append(q)
-    return intro, intro_line, questions
+    return intro, intro_line, questions, len(chunks)
 
 
 def parse_one(title: str, attrs: str, hline: int, lines: list[str], file: Path, diags: Diagnostics,

@@ -432,7 +432,7 @@ class MoodleBackupWriter:
             ("competencies", 1), ("customfield", 0), ("contentbankcontent", 1), ("xapistate", 0),
             ("legacyfiles", 0),
         ]
-        if t.question_bank == "course":
+        if t.questionbank_setting:
             root_settings.insert(19, ("questionbank", 1))
         for name, value in root_settings:
             s = sub(settings, "setting")

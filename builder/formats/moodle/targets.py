@@ -28,6 +28,7 @@ class MoodleTarget:
     legacy_random_filter: bool  # pre-4.3 {"questioncategoryid":…} random-slot filter
     quiz_grade_items: bool     # quiz_grade_items / quizgradeitemid exist (4.3+)
     restores_on: str           # plain words for README and --help
+    questionbank_setting: bool = False  # root setting "questionbank" (4.5 writes it; 4.1 logs it as unknown)
 
 
 TARGETS: dict[str, MoodleTarget] = {
@@ -43,7 +44,7 @@ TARGETS: dict[str, MoodleTarget] = {
         moodle_version="2024100700", moodle_release="4.5 (Build: 20241007)",
         backup_version="2024100700", backup_release="4.5", module_version=2024100700,
         question_bank="course", legacy_random_filter=False, quiz_grade_items=True,
-        restores_on="Moodle 4.5 LTS (any 4.5.x)",
+        restores_on="Moodle 4.5 LTS (any 4.5.x)", questionbank_setting=True,
     ),
     "5.0": MoodleTarget(
         key="5.0", label="Moodle 5.x",
