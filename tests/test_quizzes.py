@@ -224,3 +224,22 @@ def test_xml_export_does_not_resolve_entities(built):
            b'<name><text>&x;</text></name><questiontext><text/></questiontext><penalty>0</penalty></question></quiz>'
     q = read_questions(evil)[0]
     assert "root:" not in (q["name"] or "")
+
+
+def test_readme_examples_compile(make_repo):
+    """The README's example of each question type is valid, and gives the types it says."""
+    from pathlib import Path
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("One example of each type", 1)[1].split("````markdown\n", 1)[1].split("````", 1)[0]
+    sources = (Path(__file__).parent.parent / "sources.yaml").read_text(encoding="utf-8")
+    from conftest import SOURCES_YAML
+    root = make_repo({"sources.yaml": sources + "\n" + SOURCES_YAML, "courses/demo/questions/examples.md": block})
+    from builder.diagnostics import Diagnostics
+    from builder.build import check_project
+    d = Diagnostics(root=root)
+    project = check_project(root, d)
+    assert [x.format_text() for x in d.sorted()] == []
+    cat = project.courses[0].question_files[0]
+    assert [q.qtype for q in cat.questions] == [
+        "multichoice", "multichoice", "truefalse", "shortanswer", "numerical", "matching", "essay", "cloze",
+        "ddwtos", "gapselect", "description"]
