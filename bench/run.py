@@ -59,7 +59,7 @@ def main() -> int:
 
     t_check, project = best(do_check, args.repeat)
     t_build, outputs = best(do_build, args.repeat)
-    entries = [open_backup(o.data).entries for o in outputs]
+    entries = [open_backup(o.data).entries for o in outputs if o.path.suffix == ".mbz"]
 
     def baseline():
         return [tar_gz(e) for e in entries]
@@ -70,7 +70,8 @@ def main() -> int:
     size = sum(len(o.data) for o in outputs)
     print(f"machine: {platform.machine()}, {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}")
-    print(f"input: {len(project.courses)} course(s), {pages} pages; output: {len(outputs)} archives, {size:,} bytes")
+    print(f"input: {len(project.courses)} course(s), {pages} pages; output: {len(outputs)} files "
+          f"({len(entries)} backups), {size:,} bytes")
     print()
     print(f"{'step':<10} {'best of ' + str(args.repeat):>12} {'x baseline':>11} {'per page':>10}")
     for name, t in (("baseline", t_base), ("check", t_check), ("build", t_build)):
