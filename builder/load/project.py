@@ -15,8 +15,6 @@ that one run reports every problem.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -44,10 +42,7 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def slugify(text: str) -> str:
-    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    t = re.sub(r"[^a-zA-Z0-9]+", "-", t).strip("-").lower()
-    return t[:60].strip("-") or "page"
+slugify = mdscan.slugify
 
 
 def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) -> Project:
@@ -374,14 +369,9 @@ def _inline_pages(course_id: str, uid: str, body: str, offset: int, file: Path,
         diags.add(codes.TEXT_BEFORE_PAGE, "text before the first page heading of the unit file",
                   file, offset + idx + 1, 1)
     pages = []
-    for n, h in enumerate(h1s):
-        start = h.line + (2 if h.setext else 1)
-        end = h1s[n + 1].line if n + 1 < len(h1s) else len(lines)
-        chunk = lines[start:end]
-        lead = 0
-        while lead < len(chunk) and not chunk[lead].strip():
-            lead += 1
-        text = "\n".join(chunk[lead:]).rstrip("\n")
+    for sec in mdscan.sections(lines, 1, h1s):
+        h = sec.heading
+        text = "\n".join(sec.body).rstrip("\n")
         kind = "label" if mdscan.has_class(h.attrs, "label") else "page"
         if not h.text:
             diags.add(codes.MISSING_KEY, "page heading has no title", file, offset + h.line + 1, 1)
@@ -392,7 +382,7 @@ def _inline_pages(course_id: str, uid: str, body: str, offset: int, file: Path,
             diags.add(codes.BAD_ID, f"page id '{pid}' is not valid", file, offset + h.line + 1, 1)
             continue
         pages.append(Page(course_id=course_id, unit_id=uid, id=pid, title=h.text, kind=kind,
-                          markdown=text, file=file, body_line=offset + start + lead + 1,
+                          markdown=text, file=file, body_line=offset + sec.lead + 1,
                           completion="none" if kind == "label" else "view"))
     return pages
 

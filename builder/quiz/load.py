@@ -10,6 +10,7 @@ course's question files, and every shared category one of its quizzes uses.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -74,8 +75,8 @@ def load_question_file(path: Path, scope: str, owner: str, diags: Diagnostics, c
         meta = m
     cat = Category(id=cid, name=meta.name or cid, scope=scope, file=path, key=f"{owner}/{cid}",
                    info=Md(meta.info, path, 1, exact=False) if meta.info else None)
-    intro, intro_line, questions, written = parse_questions(fm.body, fm.body_line_offset + 1, path, cat, diags,
-                                                            check_sources)
+    intro_line = fm.body_line_offset + 1
+    intro, questions, written = parse_questions(fm.body, intro_line, path, cat, diags, check_sources)
     if intro.strip():
         idx = next(i for i, l in enumerate(intro.split("\n")) if l.strip())
         diags.add(codes.TEXT_BEFORE_PAGE, "text before the first question of a question file", path,
@@ -90,7 +91,7 @@ def load_question_file(path: Path, scope: str, owner: str, diags: Diagnostics, c
 def build_quiz(meta: schema.QuizMeta, doc: YamlDoc, body: str, body_line: int, file: Path, key: str, title: str,
                diags: Diagnostics, check_sources) -> Quiz:
     cat = Category(id=key.split("/", 1)[1].replace("/", "-"), name=title, scope="quiz", file=file, key=key)
-    intro, intro_line, questions, written = parse_questions(body, body_line, file, cat, diags, check_sources)
+    intro, questions, written = parse_questions(body, body_line, file, cat, diags, check_sources)
     cat.questions = questions
     quiz = Quiz(category=cat)
     quiz.written = written
@@ -99,7 +100,7 @@ def build_quiz(meta: schema.QuizMeta, doc: YamlDoc, body: str, body_line: int, f
     while k < len(lead) and not lead[k].strip():
         k += 1
     if intro.strip():
-        quiz.intro = Md("\n".join(lead[k:]).strip(), file, intro_line + k)
+        quiz.intro = Md("\n".join(lead[k:]).strip(), file, body_line + k)
     quiz.grade = meta.grade
     quiz.pass_spec = meta.pass_
     quiz.pass_pos = doc.pos(("pass",))
@@ -167,7 +168,6 @@ def resolve_course(course, shared: list[Category], diags: Diagnostics) -> None:
         for qid, mark, line, col in quiz.refs:
             q = by_id.get(qid) or shared_by_id.get(qid)
             if q is None:
-                import difflib
                 sugg = difflib.get_close_matches(qid, list(by_id) + list(shared_by_id), n=1, cutoff=0.7)
                 diags.add(codes.UNKNOWN_QUESTION, f"no question with id '{qid}'"
                           + (f"; did you mean '{sugg[0]}'?" if sugg else ""), page.file, line, col)
@@ -175,8 +175,6 @@ def resolve_course(course, shared: list[Category], diags: Diagnostics) -> None:
             if qid in used:
                 diags.add(codes.QUESTION_USED_TWICE, f"question '{qid}' is already in this quiz", page.file, line, col)
                 continue
-            if q.category.scope == "quiz" and q.category is not quiz.category:
-                pass  # another quiz's own question: allowed, it lives in that quiz's category
             used[qid] = line
             if q.category.scope == SHARED:
                 use_shared(q.category)

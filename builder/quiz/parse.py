@@ -74,13 +74,9 @@ class RawQuestion:
     sections: list[tuple[str, str, int, int]] = field(default_factory=list)  # (kind, text, line, heading line)
 
 
-def slugify(text: str) -> str:
-    from ..load.project import slugify as _slug
-    return _slug(text)
-
-
-def split_questions(body: str, line0: int, file: Path, diags: Diagnostics) -> tuple[str, int, list[tuple[str, str, int, list[str]]]]:
-    """Split a body at level-2 headings: (text before, its first line, [(title, attrs, line, lines)])."""
+def split_questions(body: str, line0: int, file: Path,
+                    diags: Diagnostics) -> tuple[str, list[tuple[str, str, int, list[str]]]]:
+    """Split a body at level-2 headings: (text before, [(title, attrs, heading line, lines after it)])."""
     lines = body.split("\n")
     heads = mdscan.headings(lines)
     h2 = [h for h in heads if h.level == 2]
@@ -90,31 +86,30 @@ def split_questions(body: str, line0: int, file: Path, diags: Diagnostics) -> tu
                       "a level-1 heading among the questions; each question starts with '## '",
                       file, line0 + h.line, 1)
     first = h2[0].line if h2 else len(lines)
-    intro = "\n".join(lines[:first])
     out = []
     for n, h in enumerate(h2):
         start = h.line + (2 if h.setext else 1)
         end = h2[n + 1].line if n + 1 < len(h2) else len(lines)
         out.append((h.text, h.attrs, line0 + h.line, lines[start:end]))
-    return intro, line0, out
+    return "\n".join(lines[:first]), out
 
 
 def parse_questions(body: str, line0: int, file: Path, category: Category, diags: Diagnostics,
-                    check_sources) -> tuple[str, int, list[Question], int]:
+                    check_sources) -> tuple[str, list[Question], int]:
     """Parse the questions of a quiz or question file body.
 
-    ``line0`` is the file line of the body's first line. Returns the text before
-    the first question (the quiz introduction), its line, the questions that
-    could be read, and how many were written (read or not).
+    ``line0`` is the file line of the body's first line (and so of the text
+    before the first question, the quiz introduction). Returns that text, the
+    questions that could be read, and how many were written (read or not).
     """
-    intro, intro_line, chunks = split_questions(body, line0, file, diags)
+    intro, chunks = split_questions(body, line0, file, diags)
     questions: list[Question] = []
     for title, attrs, hline, lines in chunks:
         q = parse_one(title, attrs, hline, lines, file, diags, check_sources)
         if q is not None:
             q.category = category
             questions.append(q)
-    return intro, intro_line, questions, len(chunks)
+    return intro, questions, len(chunks)
 
 
 def parse_one(title: str, attrs: str, hline: int, lines: list[str], file: Path, diags: Diagnostics,
@@ -124,7 +119,7 @@ def parse_one(title: str, attrs: str, hline: int, lines: list[str], file: Path, 
         return None
     if len(title) > 255:
         diags.add(codes.TEXT_TOO_LONG, f"question name is {len(title)} characters; Moodle allows 255", file, hline, 1)
-    qid = mdscan.attr_id(attrs) or slugify(title)
+    qid = mdscan.attr_id(attrs) or mdscan.slugify(title)
     if not schema.ID_RE.match(qid) or len(qid) > 100:
         diags.add(codes.BAD_ID, f"question id '{qid}' is not valid (lowercase letters, digits and hyphens, "
                                 "at most 100 characters)", file, hline, 1)
@@ -234,17 +229,12 @@ def _split_body(lines: list[str], start: int, first_line: int, title: str, qid: 
     raw = RawQuestion(title, qid, hline)
     rest = lines[start:]
     base = first_line + start           # file line of rest[0]
-    heads = [h for h in mdscan.headings(rest) if h.level == 3]
-    main_end = heads[0].line if heads else len(rest)
-    for n, h in enumerate(heads):
-        s = h.line + (2 if h.setext else 1)
-        e = heads[n + 1].line if n + 1 < len(heads) else len(rest)
-        chunk = rest[s:e]
-        lead = 0
-        while lead < len(chunk) and not chunk[lead].strip():
-            lead += 1
+    secs = mdscan.sections(rest, 3)
+    main_end = secs[0].heading.line if secs else len(rest)
+    for sec in secs:
+        h = sec.heading
         kind = SECTIONS.get(h.text.strip().lower().rstrip(":"), "?" + h.text)
-        raw.sections.append((kind, "\n".join(chunk[lead:]).strip("\n"), base + s + lead, base + h.line))
+        raw.sections.append((kind, "\n".join(sec.body).strip("\n"), base + sec.lead, base + h.line))
     main = rest[:main_end]
     # the trailing list: walk back over blank lines, items and indented continuations
     end = len(main)
@@ -361,7 +351,7 @@ def _no_items(q: Question, raw: RawQuestion, diags: Diagnostics, what: str) -> b
 def _multichoice(q: Question, raw: RawQuestion, meta, doc, diags: Diagnostics) -> bool:
     items = raw.items
     if len(items) < 2:
-        diags.add(codes.BAD_ANSWERS, f"a multiple-choice question needs at least two answers",
+        diags.add(codes.BAD_ANSWERS, "a multiple-choice question needs at least two answers",
                   q.file, raw.items_line or q.line, 1)
         return False
     ok = True
@@ -442,13 +432,20 @@ def _truefalse(q: Question, raw: RawQuestion, meta, doc, diags: Diagnostics) -> 
     return True
 
 
-def _shortanswer(q: Question, raw: RawQuestion, meta, doc, diags: Diagnostics) -> bool:
+def _graded_items(q: Question, raw: RawQuestion, diags: Diagnostics, example: str):
+    """(item, fraction) of each answer whose mark reads; None when there are no answers at all."""
     if not raw.items:
-        diags.add(codes.BAD_ANSWERS, "a short-answer question needs answers such as '- [x] answer'", q.file, q.line, 1)
+        diags.add(codes.BAD_ANSWERS, f"a {q.qtype} question needs answers such as '{example}'", q.file, q.line, 1)
+        return None
+    return [(it, _marker_fraction(it, q, diags, allow_negative=False)) for it in raw.items]
+
+
+def _shortanswer(q: Question, raw: RawQuestion, meta, doc, diags: Diagnostics) -> bool:
+    graded = _graded_items(q, raw, diags, "- [x] answer")
+    if graded is None:
         return False
     ok = True
-    for it in raw.items:
-        f = _marker_fraction(it, q, diags, allow_negative=False)
+    for it, f in graded:
         if f is None:
             ok = False
             continue
@@ -476,12 +473,11 @@ def _best_is_full(q: Question, raw: RawQuestion, diags: Diagnostics) -> bool:
 
 
 def _numerical(q: Question, raw: RawQuestion, meta, doc, diags: Diagnostics) -> bool:
-    if not raw.items:
-        diags.add(codes.BAD_ANSWERS, "a numerical question needs answers such as '- [x] 4730'", q.file, q.line, 1)
+    graded = _graded_items(q, raw, diags, "- [x] 4730")
+    if graded is None:
         return False
     ok = True
-    for it in raw.items:
-        f = _marker_fraction(it, q, diags, allow_negative=False)
+    for it, f in graded:
         if f is None:
             ok = False
             continue

@@ -8,6 +8,7 @@ can point at the exact line.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
@@ -85,3 +86,30 @@ def find_in_source(source: str, needle: str, start: int = 0) -> tuple[int, int] 
     line = source.count("\n", 0, idx)
     col = idx - (source.rfind("\n", 0, idx) + 1)
     return line, col
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: Heading
+    lead: int            # index (into the scanned lines) of the body's first non-blank line
+    body: list[str]      # the lines from ``lead`` up to the next heading of the same level
+
+
+def sections(lines: list[str], level: int, heads: list[Heading] | None = None) -> list[Section]:
+    """Split ``lines`` at headings of ``level``; each body starts at its first non-blank line."""
+    hs = [h for h in (heads if heads is not None else headings(lines)) if h.level == level]
+    out = []
+    for n, h in enumerate(hs):
+        start = h.line + (2 if h.setext else 1)
+        end = hs[n + 1].line if n + 1 < len(hs) else len(lines)
+        lead = start
+        while lead < end and not lines[lead].strip():
+            lead += 1
+        out.append(Section(h, lead, lines[lead:end]))
+    return out
+
+
+def slugify(text: str) -> str:
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    t = re.sub(r"[^a-zA-Z0-9]+", "-", t).strip("-").lower()
+    return t[:60].strip("-") or "page"

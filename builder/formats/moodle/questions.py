@@ -21,11 +21,10 @@ import html
 import json
 from typing import TYPE_CHECKING
 
-from lxml import etree
 
 from ...quiz.model import Category, ClozePart, Md, Question, Quiz, slot_token
 from ...util.stableid import stable_hex
-from .xmlutil import NULL, container, fields, root, sub, to_bytes
+from .xmlutil import container, fields, root, sub, to_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...model.course import Page
