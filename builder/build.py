@@ -16,15 +16,18 @@ from pathlib import Path
 from . import codes
 from .diagnostics import Diagnostics
 from .formats.moodle import qxml
+from .competency.coverage import build_report
 from .formats.moodle.backup import build_mbz
+from .formats.moodle.framework_csv import framework_csv
 from .formats.moodle.targets import DEFAULT_TARGET, TARGETS
 from .load.project import load_project
 from .model.course import Project
 from .quiz.render import render_category
 from .render.html import Renderer
+from .report import coverage as coverage_report
 from .util.atomic import OutputError, write_atomic
 
-FORMATS = ("moodle",)
+FORMATS = ("moodle", "coverage")
 
 
 def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None) -> Project:
@@ -65,6 +68,9 @@ def moodle_path(course_id: str, target_key: str) -> Path:
 
 def produce(project: Project, formats: tuple[str, ...], moodle: str) -> list[Output]:
     outputs: list[Output] = []
+    if "moodle" in formats:
+        for key, fw in sorted(project.frameworks.items()):
+            outputs.append(Output(Path("moodle") / "frameworks" / f"{key}.csv", framework_csv(fw), "", "framework"))
     for course in project.courses:
         if "moodle" in formats:
             for key in moodle_targets(moodle):
@@ -76,6 +82,9 @@ def produce(project: Project, formats: tuple[str, ...], moodle: str) -> list[Out
                     path = moodle_path(course.id, key)
                     outputs.append(Output(path.with_name(f"{course.id}-questions.xml"), xml, course.id,
                                           f"questions-{key}"))
+    if "coverage" in formats and project.frameworks:
+        for name, data in coverage_report.outputs(build_report(project)).items():
+            outputs.append(Output(Path("coverage") / name, data, "", "coverage"))
     return outputs
 
 

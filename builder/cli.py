@@ -142,6 +142,9 @@ def build_cmd(ctx: click.Context, courses: tuple[str, ...], out: Path | None, fo
     Outputs:
       build/moodle/<course>.mbz        Moodle 5.x course backup (default target)
       build/moodle/<4.5|4.1>/<course>.mbz   with --moodle 4.5 / 4.1 / all
+      build/moodle/<course>-questions.xml   the course's question bank as Moodle XML
+      build/moodle/frameworks/<id>.csv      each framework for Moodle's competency importer
+      build/coverage/index.html, coverage.json, coverage.csv   the coverage report
     """
     root = ctx.obj["root"] or _root(None)
     out = (out or root / "build")
@@ -168,6 +171,81 @@ def _show(p: Path) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(p)
+
+
+@main.command(name="coverage")
+@click.argument("courses", nargs=-1)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder; the report goes to <out>/coverage/. Default: build/ in the repository.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
+              help="Exit 1 when coverage is below PERCENT: the whole curriculum's, per framework "
+                   "(or each named course's).")
+@click.option("--since", metavar="REV", default=None,
+              help="Also show what changed against a git revision (a branch, tag or commit).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="What to print: a summary per scope, or the report's JSON.")
+@click.pass_context
+@_guard
+def coverage_cmd(ctx: click.Context, courses: tuple[str, ...], out: Path | None, fail_under: float | None,
+                 since: str | None, fmt: str) -> None:
+    """Report which framework competencies the courses assess, and the gaps.
+
+    Writes build/coverage/index.html (one self-contained page), coverage.json
+    and coverage.csv. Coverage = competencies assessed by a quiz question or a
+    rubric criterion / competencies in scope.
+    """
+    from .competency.coverage import build_report
+    from .report import coverage as rc
+    from .util.atomic import OutputError, write_atomic
+    from .util.gitrev import GitError, checkout_revision
+
+    root = ctx.obj["root"] or _root(None)
+    out = (out or root / "build") / "coverage"
+    diags = Diagnostics(root=root)
+    project = check_project(root, diags, list(courses) or None)
+    if diags.has_errors():
+        _emit(diags, "text", False)
+        click.echo("coverage not computed: fix the errors above first", err=True)
+        sys.exit(1)
+    report = build_report(project)
+    changes = None
+    if since:
+        try:
+            with checkout_revision(root, since) as old_root:
+                old = check_project(old_root, Diagnostics(root=old_root), list(courses) or None)
+                changes = rc.compare(report, build_report(old))
+        except GitError as exc:
+            raise click.UsageError(str(exc))
+    files = rc.outputs(report, changes, since)
+    try:
+        for name, data in files.items():
+            write_atomic(out / name, data)
+    except OutputError as exc:
+        diags.add(codes.OUTPUT_NOT_WRITABLE, str(exc), None)
+    scopes = report.courses if courses else report.curriculum
+    for c in scopes:
+        if fail_under is not None and c.percent < fail_under:
+            label = c.scope if c.scope != "curriculum" else f"the curriculum ({c.framework.key})"
+            diags.add(codes.COVERAGE_BELOW, f"coverage of {label} is {c.percent:g}%, below --fail-under "
+                      f"{fail_under:g}%: {len(c.gaps())} gaps", None)
+    if fmt == "json":
+        click.echo(files["coverage.json"].decode("utf-8"), nl=False)
+    else:
+        for c in [*report.curriculum, *report.courses]:
+            name = f"curriculum ({c.framework.key})" if c.scope == "curriculum" else c.scope
+            click.echo(f"{name}: {c.summary()}")
+        for cid in report.without_framework:
+            click.echo(f"{cid}: no framework in course.yaml, nothing to measure")
+        if changes is not None:
+            click.echo(f"since {since}:")
+            for ch in changes:
+                before = "new" if ch.before is None else f"{ch.before:g}%"
+                click.echo(f"  {ch.scope} ({ch.framework}): {before} -> {ch.after:g}%"
+                           + (f"; newly assessed: {', '.join(ch.gained)}" if ch.gained else "")
+                           + (f"; no longer assessed: {', '.join(ch.lost)}" if ch.lost else ""))
+        click.echo(f"report: {_show(out / 'index.html')}")
+    _emit(diags, "text", False, quiet=True)
+    sys.exit(1 if diags.has_errors() else 0)
 
 
 @main.command(name="codes")

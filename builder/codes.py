@@ -248,6 +248,52 @@ FILE_IN_QUESTION = _code(
     "Question files need their own file areas in the question bank, and the Moodle XML export cannot carry "
     "links to course pages; coursepack does not write either yet.")
 
+# --- CP4xx: frameworks, rubrics, essays, competencies -------------------------
+UNKNOWN_COMPETENCY = _code(
+    "CP401", "unknown-competency", E, "Competency id is not in any framework",
+    "Use a competency id from a file in frameworks/ (for example `HEE-PSW-2020.1.2`), or, in a course with a "
+    "`framework:`, the part after the framework's ID number (`\"1.2\"`). Quote ids that look like numbers.",
+    "Coverage and the competency links in Moodle are made from these ids; an unknown id would link nothing.")
+COMPETENCY_NOT_LINKABLE = _code(
+    "CP402", "competency-not-linkable", E, "Link points at a domain or at a competency that is not assessed",
+    "Link the competency (or one of its indicators) inside the domain, not the domain itself; competencies of "
+    "a domain marked `assessed: false` cannot be linked.",
+    "Domains group competencies; learners are rated on competencies. A domain marked `assessed: false` is out "
+    "of scope for these courses by design.")
+RUBRIC_LEVELS_ORDER = _code(
+    "CP403", "rubric-levels-out-of-order", E, "Rubric levels are not in ascending order of score",
+    "List each criterion's levels from the lowest score to the highest, each score higher than the one before.",
+    "Markers read a rubric row from left to right; Moodle shows the levels in the order they are written.")
+DUPLICATE_CRITERION = _code(
+    "CP404", "duplicate-criterion", E, "Two criteria of a rubric have the same id or description",
+    "Give every criterion its own id and description, or merge the two.")
+UNKNOWN_RUBRIC = _code(
+    "CP405", "unknown-rubric", E, "Essay refers to a rubric that does not exist",
+    "Create rubrics/<id>.yaml or correct the `rubric:` name (the file name without .yaml).")
+FRAMEWORK_INVALID = _code(
+    "CP406", "framework-invalid", E, "Framework file breaks a Moodle import rule",
+    "Fix the item named: ids must be unique, ASCII without commas, at most 100 characters; names at most 100 "
+    "characters; the file name must match `id:`.",
+    "Moodle's framework importer silently drops or shortens such items, so links to them would be lost.")
+DUE_WITHOUT_START = _code(
+    "CP407", "due-without-start-date", E, "Essay has a due date but the course has no start date",
+    "Add `start_date: YYYY-MM-DD` to course.yaml; due dates count from it and move with it when the course "
+    "is restored with another start date.")
+NO_FRAMEWORK = _code(
+    "CP408", "competency-without-framework", W, "Competency links in a course with no framework",
+    "Add `framework: <id>` to course.yaml so coverage can be reported against it.",
+    "The links are still written, but no coverage is reported for a course without a framework.")
+OTHER_FRAMEWORK = _code(
+    "CP409", "competency-from-other-framework", W, "Competency is from another framework than the course's",
+    "Link competencies of the course's own framework, or change `framework:` in course.yaml.",
+    "Moodle accepts links to several frameworks, but the coverage report only counts the course's own.")
+DUPLICATE_COMPETENCY_LINK = _code(
+    "CP410", "duplicate-competency-link", W, "Competency listed twice",
+    "Remove the repeated id.")
+COVERAGE_BELOW = _code(
+    "CP411", "coverage-below-threshold", E, "Competency coverage is below the required percentage",
+    "Assess the competencies listed as gaps (a quiz question or a rubric criterion), or lower `--fail-under`.")
+
 # --- CP9xx: the build itself ---------------------------------------------------
 OUTPUT_NOT_WRITABLE = _code(
     "CP901", "output-not-writable", E, "Cannot write the output",

@@ -233,7 +233,11 @@ def test_readme_examples_compile(make_repo):
     block = readme.split("One example of each type", 1)[1].split("````markdown\n", 1)[1].split("````", 1)[0]
     sources = (Path(__file__).parent.parent / "sources.yaml").read_text(encoding="utf-8")
     from conftest import SOURCES_YAML
-    root = make_repo({"sources.yaml": sources + "\n" + SOURCES_YAML, "courses/demo/questions/examples.md": block})
+    from compdata import FRAMEWORK, FRAMEWORK_PATH
+    from conftest import COURSE_YAML
+    root = make_repo({"sources.yaml": sources + "\n" + SOURCES_YAML, "courses/demo/questions/examples.md": block,
+                      FRAMEWORK_PATH: FRAMEWORK,
+                      "courses/demo/course.yaml": COURSE_YAML.replace("units:", "framework: demo-fw\nunits:")})
     from builder.diagnostics import Diagnostics
     from builder.build import check_project
     d = Diagnostics(root=root)

@@ -19,10 +19,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .. import codes
+from ..competency import load as competency_load
 from ..diagnostics import Diagnostics
 from ..model import schema
 from ..model.base import validate
-from ..model.course import BibEntry, Citation, Course, Page, Project, Unit
+from ..model.course import BibEntry, Citation, Course, Essay, Page, Project, Unit
 from ..render import mdscan
 from ..quiz import load as quiz_load
 from .files import portable_name_problem, read_text, split_front_matter
@@ -48,9 +49,8 @@ slugify = mdscan.slugify
 def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) -> Project:
     project = Project(root=root)
     project.bibliography = load_bibliography(root, diags)
-    fw_dir = root / "frameworks"
-    if fw_dir.is_dir():
-        project.frameworks = sorted(p.stem for p in fw_dir.glob("*.yaml"))
+    project.frameworks = competency_load.load_frameworks(root, diags)
+    project.rubrics = competency_load.load_rubrics(root, diags, project.frameworks)
     project.shared_categories = quiz_load.load_question_files(
         root / "questions", quiz_load.SHARED, quiz_load.SHARED, diags, _source_checker(project, diags),
         project.skipped_files)
@@ -75,6 +75,7 @@ def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) 
     if not wanted and not found:
         diags.add(codes.NO_COURSES, "courses/ holds no course folder", courses_dir)
     _check_across_courses(project, diags)
+    resolve_competencies(project, diags)
     return project
 
 
@@ -137,9 +138,10 @@ def load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | No
         meta = _salvage_course_meta(doc.data, cdir.name)
         if meta is None:
             return None
-    if meta.framework is not None and meta.framework not in project.frameworks:
+    fw_file = project.root / "frameworks" / f"{meta.framework}.yaml"
+    if meta.framework is not None and meta.framework not in project.frameworks and not fw_file.is_file():
         line, col = doc.pos(("framework",))
-        known = ", ".join(project.frameworks) or "none yet"
+        known = ", ".join(sorted(project.frameworks)) or "none yet"
         diags.add(codes.FRAMEWORK_UNKNOWN, f"framework '{meta.framework}' is not in frameworks/ (known: {known})",
                   cfile, line, col)
     if not meta.units:
@@ -166,7 +168,8 @@ def load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | No
         id=cdir.name, folder=cdir, file=cfile, title=meta.title, shortname=meta.shortname,
         summary_md=meta.summary, hours=meta.hours, audience=meta.audience, framework=meta.framework,
         language=meta.language, idnumber=meta.idnumber, units=units, summary_line=doc.pos(("summary",))[0],
-        question_files=question_files,
+        question_files=question_files, start_date=getattr(meta, "start_date", None),
+        competency_outcome=getattr(meta, "competency_outcome", "evidence"), framework_pos=doc.pos(("framework",)),
     )
     quiz_load.resolve_course(course, project.shared_categories, diags)
     if valid and units and len(units) == len(meta.units):
@@ -416,6 +419,8 @@ def _load_page_file(course_id: str, uid: str, pf: Path, diags: Diagnostics, proj
             return None
         if isinstance(doc.data, dict) and doc.data.get("type") == "quiz":
             return _load_quiz_file(course_id, uid, pid, pf, fm, doc, diags, project)
+        if isinstance(doc.data, dict) and doc.data.get("type") == "essay":
+            return _load_essay_file(course_id, uid, pid, pf, fm, doc, diags)
         m = validate(schema.PageMeta, doc, diags, "page front matter")
         if m is None:
             return None
@@ -445,7 +450,54 @@ def _load_page_file(course_id: str, uid: str, pf: Path, diags: Diagnostics, proj
     completion = meta.completion or ("none" if meta.type == "label" else "view")
     return Page(course_id=course_id, unit_id=uid, id=pid, title=title, kind=meta.type,
                 markdown="\n".join(body_lines).rstrip("\n"), file=pf, body_line=fm.body_line_offset + body_start + 1,
-                description=meta.description, completion=completion)
+                description=meta.description, completion=completion,
+                competency_refs=_refs(meta.competencies, doc) if fm.yaml_text is not None else [])
+
+
+def _refs(values: list, doc: YamlDoc) -> list[tuple[str, int, int]]:
+    """Competency references as written, with their positions."""
+    return [(doc.text(("competencies", i), v), *doc.pos(("competencies", i))) for i, v in enumerate(values)]
+
+
+def _title_and_body(fm, meta_title: str | None, pf: Path, what: str, diags: Diagnostics):
+    """The title (front matter, else a leading '# heading') and the body after it: (title, body, body line)."""
+    lines = fm.body.split("\n")
+    heads = mdscan.headings(lines)
+    first_content = next((i for i, l in enumerate(lines) if l.strip()), None)
+    title = meta_title
+    start = 0
+    if heads and heads[0].level == 1 and heads[0].line == first_content:
+        title = title or heads[0].text
+        start = heads[0].line + (2 if heads[0].setext else 1)
+    if not title:
+        diags.add(codes.MISSING_KEY, f"{what} has no title: add 'title:' to the front matter or start with '# Title'",
+                  pf, 1, 1)
+        return None
+    _check_name(title, pf, 1, diags)
+    return title, "\n".join(lines[start:]), fm.body_line_offset + start + 1
+
+
+def _load_essay_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: YamlDoc,
+                     diags: Diagnostics) -> Page | None:
+    meta = validate(schema.EssayMeta, doc, diags, "essay front matter")
+    if meta is None:
+        return None
+    tb = _title_and_body(fm, meta.title, pf, "essay", diags)
+    if tb is None:
+        return None
+    title, body, body_line = tb
+    blines = body.split("\n")
+    while blines and not blines[0].strip():
+        blines.pop(0)
+        body_line += 1
+    essay = Essay(rubric_key=meta.rubric, rubric_pos=doc.pos(("rubric",)), word_limit=meta.word_limit,
+                  submission=list(meta.submission), max_files=meta.max_files, due_days=meta.due_days,
+                  due_pos=doc.pos(("due",)), pass_=meta.pass_, completion=meta.completion,
+                  competency_outcome=meta.competency_outcome)
+    return Page(course_id=course_id, unit_id=uid, id=pid, title=title, kind="essay",
+                markdown="\n".join(blines).rstrip("\n"), file=pf, body_line=body_line,
+                description=meta.description, completion=meta.completion, essay=essay,
+                competency_refs=_refs(meta.competencies, doc), competency_outcome=meta.competency_outcome)
 
 
 def _load_quiz_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: YamlDoc, diags: Diagnostics,
@@ -453,26 +505,16 @@ def _load_quiz_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: YamlD
     meta = validate(schema.QuizMeta, doc, diags, "quiz front matter")
     if meta is None:
         return None
-    lines = fm.body.split("\n")
-    heads = mdscan.headings(lines)
-    first_content = next((i for i, l in enumerate(lines) if l.strip()), None)
-    title = meta.title
-    start = 0
-    if heads and heads[0].level == 1 and heads[0].line == first_content:
-        title = title or heads[0].text
-        start = heads[0].line + (2 if heads[0].setext else 1)
-    if not title:
-        diags.add(codes.MISSING_KEY, "quiz has no title: add 'title:' to the front matter or start with '# Title'",
-                  pf, 1, 1)
+    tb = _title_and_body(fm, meta.title, pf, "quiz", diags)
+    if tb is None:
         return None
-    _check_name(title, pf, 1, diags)
-    body = "\n".join(lines[start:])
-    body_line = fm.body_line_offset + start + 1
+    title, body, body_line = tb
     key = f"{course_id}/{uid}/{pid}"
     quiz = quiz_load.build_quiz(meta, doc, body, body_line, pf, key, title, diags, _source_checker(project, diags))
     return Page(course_id=course_id, unit_id=uid, id=pid, title=title, kind="quiz", markdown=quiz.intro.text
                 if quiz.intro else "", file=pf, body_line=quiz.intro.line if quiz.intro else body_line,
-                description=meta.description, completion=quiz.completion, quiz=quiz)
+                description=meta.description, completion=quiz.completion, quiz=quiz,
+                competency_refs=_refs(meta.competencies, doc), competency_outcome=meta.competency_outcome)
 
 
 def _check_across_courses(project: Project, diags: Diagnostics) -> None:
@@ -484,3 +526,51 @@ def _check_across_courses(project: Project, diags: Diagnostics) -> None:
                       f"short name '{c.shortname}' is also used by course '{other.id}'", c.file)
         else:
             by_short[c.shortname.lower()] = c
+
+
+# --------------------------------------------------------------------------
+# competency links
+
+def resolve_competencies(project: Project, diags: Diagnostics) -> None:
+    """Resolve every competency reference of every course, and attach rubrics to essays."""
+    resolver = competency_load.Resolver(project.frameworks, diags)
+    for course in project.courses:
+        fw = project.frameworks.get(course.framework) if course.framework else None
+        if course.framework and fw is None:
+            continue          # the framework file itself is broken (reported) or unknown (CP116): no cascade
+        written = False
+        for page in course.pages():
+            written |= bool(page.competency_refs)
+            page.links = resolver.links([r for r, _, _ in page.competency_refs], None, (), page.file, fw,
+                                        positions=[(ln, col) for _, ln, col in page.competency_refs])
+            if page.essay is not None:
+                _attach_rubric(page, course, project, diags)
+        for cat in course.categories:
+            for q in cat.questions:
+                written |= bool(q.competencies)
+                q.links[course.framework] = resolver.links(q.competencies, None, (), q.file, fw,
+                                                           positions=q.competency_pos)
+        if fw is None and (written or any(p.essay and p.essay.rubric and any(c.links for c in p.essay.rubric.criteria)
+                                          for p in course.pages())):
+            diags.add(codes.NO_FRAMEWORK, f"course '{course.id}' links competencies but names no framework",
+                      course.file, 1, 1)
+
+
+def _attach_rubric(page: Page, course: Course, project: Project, diags: Diagnostics) -> None:
+    essay = page.essay
+    assert essay is not None
+    essay.rubric = project.rubrics.get(essay.rubric_key)
+    if essay.rubric is None and (project.root / "rubrics" / f"{essay.rubric_key}.yaml").is_file():
+        return            # the rubric file is there but broken: reported already
+    if essay.rubric is None:
+        known = ", ".join(sorted(project.rubrics)) or "none: rubrics/ is empty"
+        diags.add(codes.UNKNOWN_RUBRIC, f"rubric '{essay.rubric_key}' is not in rubrics/ (known: {known})",
+                  page.file, *essay.rubric_pos)
+    if essay.due_days is not None and course.start_date is None:
+        diags.add(codes.DUE_WITHOUT_START, f"essay '{page.title}' is due {essay.due_days} days after the course "
+                  "start, but course.yaml has no start_date", page.file, *essay.due_pos)
+    if essay.rubric is not None and essay.pass_ is not None:
+        pts = essay.pass_points()
+        if pts is not None and pts > essay.rubric.top_score:
+            diags.add(codes.BAD_PASS_GRADE, f"pass {pts:g} is above the rubric's top score "
+                      f"{essay.rubric.top_score:g}", page.file, 1, 1)

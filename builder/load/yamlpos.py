@@ -36,6 +36,13 @@ class YamlDoc:
     line_offset: int = 0
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    raw: dict[Path_, str] = field(default_factory=dict)   # source text of number scalars ('1.10')
+
+    def text(self, path: Path_, value: Any) -> str:
+        """A scalar as written: ``1.10`` stays '1.10' although YAML reads the float 1.1."""
+        if isinstance(value, str):
+            return value
+        return self.raw.get(path, str(value))
 
     def pos(self, path: Path_, prefer_key: bool = False) -> tuple[int, int]:
         """Line and column (1-based, in the file) for a path; falls back to the parent."""
@@ -124,7 +131,10 @@ def load_yaml(text: str, file: str, diags: Diagnostics, line_offset: int = 0,
         if isinstance(n, yaml.SequenceNode):
             return [build(v, path + (i,)) for i, v in enumerate(n.value)]
         # scalar
-        return _constructor.construct_object(n, deep=True)
+        value = _constructor.construct_object(n, deep=True)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            doc.raw[path] = n.value
+        return value
 
     try:
         doc.data = build(node, ())

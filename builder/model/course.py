@@ -9,10 +9,12 @@ from these keys, never from counters or clocks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..competency.model import Framework, Link, Rubric
     from ..quiz.model import Category, Quiz
 
 
@@ -57,12 +59,37 @@ class Citation:
 
 
 @dataclass
+class Essay:
+    """A reflective essay: a Moodle assignment graded with a rubric."""
+
+    rubric_key: str
+    rubric_pos: tuple[int, int]
+    word_limit: int | None
+    submission: list[str]
+    max_files: int
+    due_days: int | None
+    due_pos: tuple[int, int]
+    pass_: float | str | None
+    completion: str                       # submit | grade | view | manual | none
+    competency_outcome: str | None
+    rubric: "Rubric | None" = None
+
+    def pass_points(self) -> float | None:
+        if self.pass_ is None or self.rubric is None:
+            return None
+        top = self.rubric.top_score
+        if isinstance(self.pass_, str):
+            return round(top * float(self.pass_.rstrip("% ")) / 100, 5)
+        return float(self.pass_)
+
+
+@dataclass
 class Page:
     course_id: str
     unit_id: str
     id: str
     title: str
-    kind: Literal["page", "label", "quiz"]
+    kind: Literal["page", "label", "quiz", "essay"]
     markdown: str
     file: Path
     body_line: int                    # 1-based file line where ``markdown`` starts
@@ -70,6 +97,10 @@ class Page:
     completion: str = "view"          # page/label: view | manual | none; quiz: pass | grade | view | manual | none
     rendered: Rendered | None = None
     quiz: "Quiz | None" = None
+    essay: Essay | None = None
+    competency_refs: list = field(default_factory=list)     # as written: (ref, line, col)
+    links: list["Link"] = field(default_factory=list)        # resolved competency links of the page itself
+    competency_outcome: str | None = None                    # quiz/essay: overrides the course's
 
     @property
     def key(self) -> str:
@@ -114,6 +145,9 @@ class Course:
     summary: Rendered | None = None
     question_files: list["Category"] = field(default_factory=list)   # courses/<id>/questions/*.md
     categories: list["Category"] = field(default_factory=list)       # the whole bank, after resolving
+    start_date: "date | None" = None
+    competency_outcome: str = "evidence"
+    framework_pos: tuple[int, int] = (1, 1)
 
     @property
     def key(self) -> str:
@@ -150,6 +184,7 @@ class Project:
     root: Path
     courses: list[Course] = field(default_factory=list)
     bibliography: dict[str, BibEntry] = field(default_factory=dict)
-    frameworks: list[str] = field(default_factory=list)
+    frameworks: dict[str, "Framework"] = field(default_factory=dict)
+    rubrics: dict[str, "Rubric"] = field(default_factory=dict)
     shared_categories: list["Category"] = field(default_factory=list)  # questions/*.md
     skipped_files: set[Path] = field(default_factory=set)  # sources that failed to load (no cascades)

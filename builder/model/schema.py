@@ -7,6 +7,7 @@ errors. The compiled model the packagers use lives in :mod:`builder.model.course
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, Field, field_validator
@@ -56,6 +57,22 @@ def _check_lines(v):
     return str(v)
 
 
+def _check_pass(v):
+    """A pass grade: grade points (a number) or a percentage such as '70%'."""
+    if v is None:
+        return v
+    if isinstance(v, bool):
+        raise ValueError("pass must be a number of grade points or a percentage such as '70%'")
+    if isinstance(v, (int, float)):
+        if v <= 0:
+            raise ValueError("pass must be more than 0")
+        return float(v)
+    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$", v)
+    if not m or not 0 < float(m.group(1)) <= 100:
+        raise ValueError(f"pass must be a number or a percentage between 1% and 100%, not '{v}'")
+    return v.strip()
+
+
 class SourceCite(Strict):
     """A citation in a unit's ``sources:`` list."""
 
@@ -75,6 +92,8 @@ class CourseMeta(Strict):
     hours: float = Field(gt=0, le=1000)
     audience: str = Field(min_length=1)
     framework: str | None = None
+    start_date: date | None = None
+    competency_outcome: Literal["none", "evidence", "recommend", "complete"] = "evidence"
     language: str = Field(default="en", pattern=r"^[a-z]{2}(_[a-z]{2})?$")
     idnumber: str | None = Field(default=None, max_length=100)
     units: list[Id] = Field(default_factory=list)
@@ -106,6 +125,52 @@ class PageMeta(Strict):
     type: Literal["page", "label"] = "page"
     description: str | None = None
     completion: Literal["view", "manual", "none"] | None = None
+    competencies: list[Union[str, int, float]] = Field(default_factory=list)
+
+
+DUE_RE = re.compile(r"^\s*(\d+)\s*(day|days|week|weeks)\s*$")
+
+
+class EssayMeta(Strict):
+    """Front matter of a reflective essay (a page file with ``type: essay``): a Moodle assignment."""
+
+    type: Literal["essay"]
+    title: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str | None = None
+    rubric: str = Field(min_length=1)
+    word_limit: int | None = Field(default=None, ge=1, le=100000)
+    submission: list[Literal["online_text", "file"]] = Field(default_factory=lambda: ["online_text"], min_length=1)
+    max_files: int = Field(default=1, ge=1, le=20)
+    due: str | None = None
+    pass_: Union[float, str, None] = Field(default=None, alias="pass")
+    completion: Literal["submit", "grade", "view", "manual", "none"] = "submit"
+    competency_outcome: Literal["none", "evidence", "recommend", "complete"] | None = None
+    competencies: list[Union[str, int, float]] = Field(default_factory=list)
+
+    model_config = Strict.model_config | {"populate_by_name": True}
+    _v_pass = field_validator("pass_")(classmethod(lambda cls, v: _check_pass(v)))
+
+    @field_validator("due")
+    @classmethod
+    def _due(cls, v):
+        if v is not None and not DUE_RE.match(str(v)):
+            raise ValueError(f"due must look like '7 days' or '2 weeks' (after the course start), not '{v}'")
+        return v
+
+    @field_validator("submission")
+    @classmethod
+    def _submission(cls, v):
+        if len(set(v)) != len(v):
+            raise ValueError("each submission type once")
+        return v
+
+    @property
+    def due_days(self) -> int | None:
+        if self.due is None:
+            return None
+        m = DUE_RE.match(self.due)
+        assert m is not None
+        return int(m.group(1)) * (7 if m.group(2).startswith("week") else 1)
 
 
 class BibEntry(Strict):
@@ -179,24 +244,12 @@ class QuizMeta(Strict):
     shuffle_answers: bool = True
     review: QuizReview | None = None
     completion: Literal["pass", "grade", "view", "manual", "none"] | None = None
+    competency_outcome: Literal["none", "evidence", "recommend", "complete"] | None = None
+    competencies: list[Union[str, int, float]] = Field(default_factory=list)
     questions: list[Union[str, QuizQuestionRef]] = Field(default_factory=list)
     random: list[RandomDraw] = Field(default_factory=list)
 
-    @field_validator("pass_")
-    @classmethod
-    def _pass(cls, v):
-        if v is None or isinstance(v, bool):
-            if isinstance(v, bool):
-                raise ValueError("pass must be a number of grade points or a percentage such as '70%'")
-            return v
-        if isinstance(v, (int, float)):
-            if v <= 0:
-                raise ValueError("pass must be more than 0")
-            return float(v)
-        m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$", v)
-        if not m or not 0 < float(m.group(1)) <= 100:
-            raise ValueError(f"pass must be a number or a percentage between 1% and 100%, not '{v}'")
-        return v.strip()
+    _v_pass = field_validator("pass_")(classmethod(lambda cls, v: _check_pass(v)))
 
 
 class NumericalUnit(Strict):

@@ -112,6 +112,7 @@ class Question:
     tags: list[str] = field(default_factory=list)
     competencies: list[str] = field(default_factory=list)
     competency_pos: list[tuple[int, int]] = field(default_factory=list)
+    links: dict = field(default_factory=dict)     # framework key (or None) -> resolved competency links
     sources: list = field(default_factory=list)
     status: str = "ready"
     answers: list[Answer] = field(default_factory=list)

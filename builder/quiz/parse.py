@@ -173,7 +173,8 @@ def parse_one(title: str, attrs: str, hline: int, lines: list[str], file: Path, 
     q = Question(id=qid, name=title, qtype=qtype, text=Md(raw.text, file, raw.text_line), file=file, line=hline)
     q.tags = list(meta.tags)
     q.status = meta.status
-    q.competencies = [_comp_id(c) for c in meta.competencies]
+    q.competencies = [doc.text(("competencies", n), c) if doc else _comp_id(c)
+                      for n, c in enumerate(meta.competencies)]
     q.competency_pos = [doc.pos(("competencies", n)) for n in range(len(meta.competencies))] if doc else []
     if meta.sources and check_sources is not None and doc is not None:
         q.sources = check_sources(meta, doc, file)

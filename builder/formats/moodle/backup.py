@@ -27,14 +27,17 @@ from urllib.parse import quote
 
 from lxml import etree
 
+from ...competency.links import activity_nodes
+from ...competency.model import RULE_OUTCOMES, Node, framework_order
 from ...model.course import Asset, Course, Page, Project, Rendered, Unit
 from ...render import compose
 from ...render.html import shift_headings
 from ...util.archive import FIXED_MTIME, tar_gz
 from ...util.stableid import IdAllocator, stable_hex
+from .assign import assign_activity, course_start
 from .questions import BankWriter
 from .targets import MoodleTarget
-from .xmlutil import container, fields, root, sub, to_bytes
+from .xmlutil import container, f5, fields, root, sub, to_bytes
 
 SITE_HASH = stable_hex("coursepack", "site")  # a fixed foreign site: every restore is a "foreign" one
 WWWROOT = "https://coursepack.invalid"
@@ -90,7 +93,7 @@ class Activity:
     question_category_ids: list[int] = field(default_factory=list)
     grades: bytes | None = None         # grades.xml, None -> empty gradebook skeleton
     extra: dict[str, bytes] = field(default_factory=dict)
-    competencies: list = field(default_factory=list)
+    competencies: list[tuple[Node, int]] = field(default_factory=list)   # (competency, rule outcome)
     visible: int = 1
 
     @property
@@ -186,10 +189,13 @@ class MoodleBackupWriter:
                 if page.kind == "quiz":
                     assert bank is not None
                     act = bank.quiz_activity(page, sec)
+                elif page.kind == "essay":
+                    act = assign_activity(self, page, sec)
                 elif page.kind == "page":
                     act = self.page_activity(page, sec)
                 else:
                     act = self.label_activity(page, sec)
+                act.competencies = self._competencies(page)
                 sec.activities.append(act)
                 self.activities.append(act)
         if bank is not None:
@@ -204,6 +210,13 @@ class MoodleBackupWriter:
         self.write_root_files()
         self.entries["moodle_backup.xml"] = self.manifest()
         return tar_gz(self.entries, self.ts)
+
+    def _competencies(self, page: Page) -> list[tuple[Node, int]]:
+        """Activity competency links (§10): assessed ones with the course's rule outcome, addressed ones none."""
+        assesses, nodes = activity_nodes(page, self.course)
+        nodes = sorted(nodes, key=framework_order)
+        outcome = RULE_OUTCOMES[page.competency_outcome or self.course.competency_outcome] if assesses else 0
+        return [(n, outcome) for n in nodes]
 
     def _idnumber(self, key: str) -> str:
         local = key.split("/", 1)[1] if "/" in key else key
@@ -243,6 +256,26 @@ class MoodleBackupWriter:
         return Activity("label", page.key, cmid, inst, ctx, sec, page.title, self._idnumber(page.key), body,
                         completion=completion[0], showdescription=1, file_ids=owner)
 
+    def grade_item_xml(self, key: str, title: str, modname: str, inst: int, grademax: float,
+                       gradepass: float | None) -> bytes:
+        """grades.xml of a graded activity: its one grade item (§5, §11)."""
+        el = root("activity_gradebook")
+        items = sub(el, "grade_items")
+        gi = sub(items, "grade_item", id=self.ids("grade_item", key))
+        fields(gi, [
+            ("categoryid", 1), ("itemname", title), ("itemtype", "mod"), ("itemmodule", modname),
+            ("iteminstance", inst), ("itemnumber", 0), ("iteminfo", None), ("idnumber", self._idnumber(key)),
+            ("calculation", None), ("gradetype", 1), ("grademax", f5(grademax)), ("grademin", f5(0)),
+            ("scaleid", None), ("outcomeid", None), ("gradepass", f5(gradepass or 0)),
+            ("multfactor", f5(1)), ("plusfactor", f5(0)), ("aggregationcoef", f5(0)), ("aggregationcoef2", f5(0)),
+            ("weightoverride", 0), ("sortorder", 1), ("display", 0), ("decimals", None), ("hidden", 0),
+            ("locked", 0), ("locktime", 0), ("needsupdate", 0), ("timecreated", self.ts),
+            ("timemodified", self.ts),
+        ])
+        container(gi, "grade_grades")
+        container(el, "grade_letters")
+        return to_bytes(el)
+
     # -- writers -------------------------------------------------------------------
     def write_course(self) -> None:
         c = self.course
@@ -250,7 +283,7 @@ class MoodleBackupWriter:
         fields(el, [
             ("shortname", c.shortname), ("fullname", c.title), ("idnumber", c.idnumber or ""),
             ("summary", compose.course_summary_html(c)), ("summaryformat", 1), ("format", "topics"),
-            ("showgrades", 1), ("newsitems", 0), ("startdate", 0), ("enddate", 0), ("marker", 0),
+            ("showgrades", 1), ("newsitems", 0), ("startdate", course_start(self)), ("enddate", 0), ("marker", 0),
             ("maxbytes", 0), ("legacyfiles", 0), ("showreports", 0), ("visible", 1), ("groupmode", 0),
             ("groupmodeforce", 0), ("defaultgroupingid", 0), ("lang", "" if c.language == "en" else c.language),
             ("theme", ""), ("timecreated", self.ts), ("timemodified", self.ts), ("requested", 0),
@@ -279,7 +312,19 @@ class MoodleBackupWriter:
         self.entries["course/contentbank.xml"] = to_bytes(_container_root("contents"))
         self.entries["course/completiondefaults.xml"] = to_bytes(_container_root("course_completion_defaults"))
         comp = root("course_competencies")
-        container(comp, "competencies")
+        comps = sub(comp, "competencies")
+        course_nodes: list[Node] = []
+        for a in self.activities:
+            course_nodes += [n for n, _ in a.competencies if n not in course_nodes]
+        course_nodes.sort(key=framework_order)
+        for i, n in enumerate(course_nodes):
+            ce = sub(comps, "competency")
+            fields(ce, [("id", self.ids("competency", n.id)), ("idnumber", n.id),
+                        ("ruleoutcome", RULE_OUTCOMES[c.competency_outcome]), ("sortorder", i),
+                        ("frameworkid", self.ids("competency_framework", n.framework.idnumber)),
+                        ("frameworkidnumber", n.framework.idnumber)])
+        if not course_nodes:
+            comps.text = "\n  "
         container(comp, "user_competencies")
         self.entries["course/competencies.xml"] = to_bytes(comp)
 
@@ -318,7 +363,13 @@ class MoodleBackupWriter:
         container(gh, "grade_grades")
         self.entries[f"{d}/grade_history.xml"] = to_bytes(gh)
         comp = root("course_module_competencies")
-        container(comp, "competencies")
+        comps = sub(comp, "competencies")
+        for i, (n, outcome) in enumerate(a.competencies):
+            ce = sub(comps, "competency")
+            fields(ce, [("idnumber", n.id), ("ruleoutcome", outcome), ("sortorder", i),
+                        ("frameworkidnumber", n.framework.idnumber), ("overridegrade", 0)])
+        if not a.competencies:
+            comps.text = "\n  "
         self.entries[f"{d}/competencies.xml"] = to_bytes(comp)
         inforef = _container_root("inforef")
         if a.file_ids:
@@ -402,7 +453,7 @@ class MoodleBackupWriter:
             ("include_file_references_to_external_content", 0), ("original_wwwroot", WWWROOT),
             ("original_site_identifier_hash", SITE_HASH), ("original_course_id", self.course_id),
             ("original_course_format", "topics"), ("original_course_fullname", c.title),
-            ("original_course_shortname", c.shortname), ("original_course_startdate", 0),
+            ("original_course_shortname", c.shortname), ("original_course_startdate", course_start(self)),
             ("original_course_enddate", 0), ("original_course_contextid", self.course_contextid),
             ("original_system_contextid", SYSTEM_CONTEXT),
         ])

@@ -22,9 +22,9 @@ import json
 from typing import TYPE_CHECKING
 
 
-from ...quiz.model import Category, ClozePart, Md, Question, Quiz, slot_token
+from ...quiz.model import Category, ClozePart, Md, Question, slot_token
 from ...util.stableid import stable_hex
-from .xmlutil import container, fields, root, sub, to_bytes
+from .xmlutil import container, f5, f7, fields, root, sub, to_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...model.course import Page
@@ -33,14 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
 STANDARD_FEEDBACK = ("Your answer is correct.", "Your answer is partially correct.", "Your answer is incorrect.")
 NUMBERING = {"abc": "abc", "ABCD": "ABCD", "123": "123", "iii": "iii", "IIII": "IIII", "none": "none"}
 GRADE_METHOD = {"highest": 1, "average": 2, "first": 3, "last": 4}
-
-
-def f7(x: float) -> str:
-    return f"{x:.7f}"
-
-
-def f5(x: float) -> str:
-    return f"{x:.5f}"
 
 
 def _html(md: Md | None) -> str:
@@ -191,26 +183,9 @@ class BankWriter:
                        completion=completion, completionview=view, completion_grade_item=gradeitem,
                        completionpassgrade=passgrade, showdescription=1 if page.description else 0,
                        file_ids=owner, question_category_ids=cats,
-                       grades=self._grade_item(page, quiz, inst))
+                       grades=w.grade_item_xml(page.key, page.title, "quiz", inst, quiz.max_grade,
+                                                       quiz.pass_grade))
         return act
-
-    def _grade_item(self, page: "Page", quiz: Quiz, inst: int) -> bytes:
-        el = root("activity_gradebook")
-        items = sub(el, "grade_items")
-        gi = sub(items, "grade_item", id=self.ids("grade_item", page.key))
-        fields(gi, [
-            ("categoryid", 1), ("itemname", page.title), ("itemtype", "mod"), ("itemmodule", "quiz"),
-            ("iteminstance", inst), ("itemnumber", 0), ("iteminfo", None), ("idnumber", self.w._idnumber(page.key)),
-            ("calculation", None), ("gradetype", 1), ("grademax", f5(quiz.max_grade)), ("grademin", f5(0)),
-            ("scaleid", None), ("outcomeid", None), ("gradepass", f5(quiz.pass_grade or 0)),
-            ("multfactor", f5(1)), ("plusfactor", f5(0)), ("aggregationcoef", f5(0)), ("aggregationcoef2", f5(0)),
-            ("weightoverride", 0), ("sortorder", 1), ("display", 0), ("decimals", None), ("hidden", 0),
-            ("locked", 0), ("locktime", 0), ("needsupdate", 0), ("timecreated", self.w.ts),
-            ("timemodified", self.w.ts),
-        ])
-        container(gi, "grade_grades")
-        container(el, "grade_letters")
-        return to_bytes(el)
 
     # -- questions.xml -------------------------------------------------------------------
     def questions_xml(self) -> bytes:

@@ -69,3 +69,11 @@ def _depth(e: etree._Element) -> int:
         d += 1
         p = p.getparent()
     return d
+
+
+def f7(x: float) -> str:
+    return f"{x:.7f}"
+
+
+def f5(x: float) -> str:
+    return f"{x:.5f}"

@@ -1,0 +1,1 @@
+"""Competency frameworks, rubrics, competency links and coverage."""
