@@ -152,6 +152,9 @@ class Diagnostics:
     def has_errors(self, strict: bool = False) -> bool:
         return any(d.effective_severity(strict) is Severity.ERROR for d in self.items)
 
+    def error_count(self) -> int:
+        return sum(1 for d in self.items if d.severity is Severity.ERROR)
+
 
 
 def summary_line(diags: Diagnostics, strict: bool = False) -> str:

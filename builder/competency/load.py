@@ -32,16 +32,20 @@ def _numeric(s: str) -> bool:
         return False
 
 
-def load_frameworks(root: Path, diags: Diagnostics) -> dict[str, Framework]:
+def load_frameworks(root: Path, diags: Diagnostics, broken: set[str] | None = None) -> dict[str, Framework]:
+    """Every frameworks/*.yaml that loads; the stems of those that do not go into ``broken``."""
     out: dict[str, Framework] = {}
     folder = root / "frameworks"
     if not folder.is_dir():
         return out
     owner: dict[str, Framework] = {}
     for path in sorted(folder.glob("*.yaml")):
+        before = diags.error_count()
         fw = _load_framework(path, diags, owner)
         if fw is not None:
             out[fw.key] = fw
+        if broken is not None and diags.error_count() > before:
+            broken.add(path.stem)
     return out
 
 
@@ -126,12 +130,13 @@ def _load_framework(path: Path, diags: Diagnostics, owner: dict[str, Framework])
 # --------------------------------------------------------------------------
 # rubrics
 
-def load_rubrics(root: Path, diags: Diagnostics, frameworks: dict[str, Framework]) -> dict[str, Rubric]:
+def load_rubrics(root: Path, diags: Diagnostics, frameworks: dict[str, Framework],
+                 broken: set[str] | None = None) -> dict[str, Rubric]:
     out: dict[str, Rubric] = {}
     folder = root / "rubrics"
     if not folder.is_dir():
         return out
-    resolver = Resolver(frameworks, diags)
+    resolver = Resolver(frameworks, diags, broken)
     for path in sorted(folder.glob("*.yaml")):
         rub = _load_rubric(path, diags, resolver)
         if rub is not None:
@@ -183,9 +188,10 @@ def _load_rubric(path: Path, diags: Diagnostics, resolver: "Resolver") -> Rubric
 class Resolver:
     """Turns written references into framework nodes, reporting what it cannot."""
 
-    def __init__(self, frameworks: dict[str, Framework], diags: Diagnostics):
+    def __init__(self, frameworks: dict[str, Framework], diags: Diagnostics, broken: set[str] | None = None):
         self.frameworks = frameworks
         self.diags = diags
+        self.broken = broken or set()     # frameworks that failed to load: an unknown id may be theirs
         self.by_id: dict[str, Node] = {}
         for fw in frameworks.values():
             for n in fw.walk():
@@ -207,7 +213,8 @@ class Resolver:
         for link in links:
             node = self.lookup(link.ref, framework)
             if node is None:
-                self._report(link, codes.UNKNOWN_COMPETENCY, self._unknown_message(link.ref, framework))
+                if not self.broken:       # else the framework's own error is the one to fix first
+                    self._report(link, codes.UNKNOWN_COMPETENCY, self._unknown_message(link.ref, framework))
                 continue
             if node.level == "domain":
                 self._report(link, codes.COMPETENCY_NOT_LINKABLE,

@@ -49,8 +49,8 @@ slugify = mdscan.slugify
 def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) -> Project:
     project = Project(root=root)
     project.bibliography = load_bibliography(root, diags)
-    project.frameworks = competency_load.load_frameworks(root, diags)
-    project.rubrics = competency_load.load_rubrics(root, diags, project.frameworks)
+    project.frameworks = competency_load.load_frameworks(root, diags, project.broken_frameworks)
+    project.rubrics = competency_load.load_rubrics(root, diags, project.frameworks, project.broken_frameworks)
     project.shared_categories = quiz_load.load_question_files(
         root / "questions", quiz_load.SHARED, quiz_load.SHARED, diags, _source_checker(project, diags),
         project.skipped_files)
@@ -492,7 +492,7 @@ def _load_essay_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: Yaml
         body_line += 1
     essay = Essay(rubric_key=meta.rubric, rubric_pos=doc.pos(("rubric",)), word_limit=meta.word_limit,
                   submission=list(meta.submission), max_files=meta.max_files, due_days=meta.due_days,
-                  due_pos=doc.pos(("due",)), pass_=meta.pass_, completion=meta.completion,
+                  due_pos=doc.pos(("due",)), pass_=meta.pass_, pass_pos=doc.pos(("pass",)), completion=meta.completion,
                   competency_outcome=meta.competency_outcome)
     return Page(course_id=course_id, unit_id=uid, id=pid, title=title, kind="essay",
                 markdown="\n".join(blines).rstrip("\n"), file=pf, body_line=body_line,
@@ -533,11 +533,13 @@ def _check_across_courses(project: Project, diags: Diagnostics) -> None:
 
 def resolve_competencies(project: Project, diags: Diagnostics) -> None:
     """Resolve every competency reference of every course, and attach rubrics to essays."""
-    resolver = competency_load.Resolver(project.frameworks, diags)
+    resolver = competency_load.Resolver(project.frameworks, diags, project.broken_frameworks)
     for course in project.courses:
         fw = project.frameworks.get(course.framework) if course.framework else None
         if course.framework and fw is None:
             continue          # the framework file itself is broken (reported) or unknown (CP116): no cascade
+        if course.framework in project.broken_frameworks:
+            continue
         written = False
         for page in course.pages():
             written |= bool(page.competency_refs)
@@ -573,4 +575,4 @@ def _attach_rubric(page: Page, course: Course, project: Project, diags: Diagnost
         pts = essay.pass_points()
         if pts is not None and pts > essay.rubric.top_score:
             diags.add(codes.BAD_PASS_GRADE, f"pass {pts:g} is above the rubric's top score "
-                      f"{essay.rubric.top_score:g}", page.file, 1, 1)
+                      f"{essay.rubric.top_score:g}", page.file, *essay.pass_pos)

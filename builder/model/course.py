@@ -70,6 +70,7 @@ class Essay:
     due_days: int | None
     due_pos: tuple[int, int]
     pass_: float | str | None
+    pass_pos: tuple[int, int]
     completion: str                       # submit | grade | view | manual | none
     competency_outcome: str | None
     rubric: "Rubric | None" = None
@@ -188,3 +189,4 @@ class Project:
     rubrics: dict[str, "Rubric"] = field(default_factory=dict)
     shared_categories: list["Category"] = field(default_factory=list)  # questions/*.md
     skipped_files: set[Path] = field(default_factory=set)  # sources that failed to load (no cascades)
+    broken_frameworks: set[str] = field(default_factory=set)  # frameworks/*.yaml stems with errors
