@@ -49,16 +49,23 @@ def load_frameworks(root: Path, diags: Diagnostics, broken: set[str] | None = No
     return out
 
 
-def _load_framework(path: Path, diags: Diagnostics, owner: dict[str, Framework]) -> Framework | None:
+def _read(path: Path, model, what: str, diags: Diagnostics):
+    """(doc, validated model) of a YAML file, or None when it cannot be read (already reported)."""
     text = read_text(path, diags)
     if text is None:
         return None
-    doc = load_yaml(text, diags.rel(path), diags, what="framework")
+    doc = load_yaml(text, diags.rel(path), diags, what=what)
     if doc is None:
         return None
-    meta = validate(FrameworkIn, doc, diags, "framework")
-    if meta is None:
+    meta = validate(model, doc, diags, what)
+    return None if meta is None else (doc, meta)
+
+
+def _load_framework(path: Path, diags: Diagnostics, owner: dict[str, Framework]) -> Framework | None:
+    got = _read(path, FrameworkIn, "framework", diags)
+    if got is None:
         return None
+    doc, meta = got
 
     def bad(msg: str, loc: tuple) -> None:
         line, col = doc.pos(loc)
@@ -145,15 +152,10 @@ def load_rubrics(root: Path, diags: Diagnostics, frameworks: dict[str, Framework
 
 
 def _load_rubric(path: Path, diags: Diagnostics, resolver: "Resolver") -> Rubric | None:
-    text = read_text(path, diags)
-    if text is None:
+    got = _read(path, RubricIn, "rubric", diags)
+    if got is None:
         return None
-    doc = load_yaml(text, diags.rel(path), diags, what="rubric")
-    if doc is None:
-        return None
-    meta = validate(RubricIn, doc, diags, "rubric")
-    if meta is None:
-        return None
+    doc, meta = got
     criteria: list[Criterion] = []
     seen_id: dict[str, int] = {}
     seen_desc: dict[str, int] = {}

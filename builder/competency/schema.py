@@ -20,36 +20,31 @@ def _number(v):
     return str(v)
 
 
-class IndicatorIn(Strict):
+class _Item(Strict):
+    """What every framework item has: an id, an optional number (always text) and a name."""
+
     id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    tier: int | None = Field(default=None, ge=1, le=9)
     number: str | None = None
+    name: str = Field(min_length=1)
 
     _v = field_validator("number", mode="before")(classmethod(lambda cls, v: _number(v)))
 
 
-class CompetencyIn(Strict):
-    id: str = Field(min_length=1)
-    number: str | None = None
-    name: str = Field(min_length=1)
+class IndicatorIn(_Item):
+    tier: int | None = Field(default=None, ge=1, le=9)
+
+
+class CompetencyIn(_Item):
     description: str = ""
     provisional: bool = False
     indicators: list[IndicatorIn] = Field(default_factory=list)
 
-    _v = field_validator("number", mode="before")(classmethod(lambda cls, v: _number(v)))
 
-
-class DomainIn(Strict):
-    id: str = Field(min_length=1)
-    number: str | None = None
-    name: str = Field(min_length=1)
+class DomainIn(_Item):
     description: str = ""
     assessed: bool = True
     reason: str | None = None
     competencies: list[CompetencyIn] = Field(default_factory=list)
-
-    _v = field_validator("number", mode="before")(classmethod(lambda cls, v: _number(v)))
 
     @model_validator(mode="after")
     def _reason(self):

@@ -477,23 +477,29 @@ def _title_and_body(fm, meta_title: str | None, pf: Path, what: str, diags: Diag
     return title, "\n".join(lines[start:]), fm.body_line_offset + start + 1
 
 
-def _load_essay_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: YamlDoc,
-                     diags: Diagnostics) -> Page | None:
-    meta = validate(schema.EssayMeta, doc, diags, "essay front matter")
+def _activity_front(model, what: str, fm, doc: YamlDoc, pf: Path, diags: Diagnostics):
+    """A quiz's or essay's front matter validated, and its title and body: (meta, title, body, line) or None."""
+    meta = validate(model, doc, diags, f"{what} front matter")
     if meta is None:
         return None
-    tb = _title_and_body(fm, meta.title, pf, "essay", diags)
-    if tb is None:
+    tb = _title_and_body(fm, meta.title, pf, what, diags)
+    return None if tb is None else (meta, *tb)
+
+
+def _load_essay_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: YamlDoc,
+                     diags: Diagnostics) -> Page | None:
+    got = _activity_front(schema.EssayMeta, "essay", fm, doc, pf, diags)
+    if got is None:
         return None
-    title, body, body_line = tb
+    meta, title, body, body_line = got
     blines = body.split("\n")
     while blines and not blines[0].strip():
         blines.pop(0)
         body_line += 1
     essay = Essay(rubric_key=meta.rubric, rubric_pos=doc.pos(("rubric",)), word_limit=meta.word_limit,
                   submission=list(meta.submission), max_files=meta.max_files, due_days=meta.due_days,
-                  due_pos=doc.pos(("due",)), pass_=meta.pass_, pass_pos=doc.pos(("pass",)), completion=meta.completion,
-                  competency_outcome=meta.competency_outcome)
+                  due_pos=doc.pos(("due",)), pass_=meta.pass_, pass_pos=doc.pos(("pass",)),
+                  completion=meta.completion, competency_outcome=meta.competency_outcome)
     return Page(course_id=course_id, unit_id=uid, id=pid, title=title, kind="essay",
                 markdown="\n".join(blines).rstrip("\n"), file=pf, body_line=body_line,
                 description=meta.description, completion=meta.completion, essay=essay,
@@ -502,13 +508,10 @@ def _load_essay_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: Yaml
 
 def _load_quiz_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: YamlDoc, diags: Diagnostics,
                     project: Project) -> Page | None:
-    meta = validate(schema.QuizMeta, doc, diags, "quiz front matter")
-    if meta is None:
+    got = _activity_front(schema.QuizMeta, "quiz", fm, doc, pf, diags)
+    if got is None:
         return None
-    tb = _title_and_body(fm, meta.title, pf, "quiz", diags)
-    if tb is None:
-        return None
-    title, body, body_line = tb
+    meta, title, body, body_line = got
     key = f"{course_id}/{uid}/{pid}"
     quiz = quiz_load.build_quiz(meta, doc, body, body_line, pf, key, title, diags, _source_checker(project, diags))
     return Page(course_id=course_id, unit_id=uid, id=pid, title=title, kind="quiz", markdown=quiz.intro.text

@@ -7,6 +7,7 @@ machine, so the same sources give byte-identical files.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -95,6 +96,7 @@ def to_csv(report: Report) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+@functools.lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
