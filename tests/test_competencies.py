@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import subprocess
 
 import pytest
@@ -330,3 +331,28 @@ def test_coverage_command_fail_under_and_since(make_repo):
     r = runner.invoke(main, ["--root", str(root), "coverage", "--since", "no-such-rev"])
     assert r.exit_code == 2 and "cannot read revision 'no-such-rev'" in r.output
     assert "Traceback" not in r.output
+
+
+def _assign_dir(b) -> str:
+    return next(n.rsplit("/", 1)[0] for n in sorted(b.entries) if n.startswith("activities/assign_"))
+
+
+RUBRIC_TRAPS = {
+    "active rubric without a definition": lambda b: ("grading.xml", lambda d: re.sub(
+        rb"<definitions>.*</definitions>", b"<definitions>\n</definitions>", d, flags=re.S)),
+    "activity link without frameworkidnumber": lambda b: ("competencies.xml", lambda d: re.sub(
+        rb"<frameworkidnumber>[^<]*</frameworkidnumber>", b"", d, count=1)),
+    "course link without ruleoutcome": lambda b: ("../../course/competencies.xml", lambda d: re.sub(
+        rb"<ruleoutcome>[^<]*</ruleoutcome>", b"", d, count=1)),
+}
+
+
+@pytest.mark.parametrize("trap", list(RUBRIC_TRAPS))
+def test_verifier_catches_rubric_and_competency_traps(built, trap):
+    from test_moodle_backup import mutate, repack
+    data = built["moodle/demo.mbz"]
+    b = open_backup(data)
+    assert verify_mbz(data) == []
+    name, fn = RUBRIC_TRAPS[trap](b)
+    path = "course/competencies.xml" if name.startswith("../") else f"{_assign_dir(b)}/{name}"
+    assert verify_mbz(repack(b, mutate(b, path, fn))), f"verifier missed: {trap}"

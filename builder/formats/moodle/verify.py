@@ -328,6 +328,9 @@ def verify_mbz(data: bytes, strict_archive: bool = True) -> list[str]:
     # §6 questions --------------------------------------------------------------
     _verify_questions(questions, contexts, act_qcats, add)
 
+    # §8 rubrics, §10 competencies -------------------------------------------------
+    _verify_grading_and_competencies(b, [_t(a, "directory") or "" for a in acts], add)
+
     # §11 completion --------------------------------------------------------------
     comp = b.xml("completion.xml")
     if comp is not None:
@@ -335,6 +338,33 @@ def verify_mbz(data: bytes, strict_archive: bool = True) -> list[str]:
             if _t(crit, "criteriatype") == "4" and _t(crit, "moduleinstance") not in cmids:
                 add(f"completion criterion points at module {_t(crit, 'moduleinstance')} which is not in the backup")
     return problems
+
+
+def _verify_grading_and_competencies(b: Backup, directories: list[str], add) -> None:
+    """§8: an active rubric needs its definition; §10: links need the fields restore maps them by."""
+    for d in directories:
+        g = b.xml(f"{d}/grading.xml") if f"{d}/grading.xml" in b.entries else None
+        for area in g.findall("area") if g is not None else []:
+            method = _t(area, "activemethod")
+            defs = [x for x in area.findall("definitions/definition") if _t(x, "method") == method]
+            if method == "rubric" and not defs:
+                add(f"{d}/grading.xml: active method rubric without a rubric definition (an empty rubric)")
+            for df in defs:
+                for crit in df.findall("plugin_gradingform_rubric_definition/criteria/criterion"):
+                    if len(crit.findall("levels/level")) < 1:
+                        add(f"{d}/grading.xml: criterion {_t(crit, 'description')!r} has no levels")
+        cx = b.xml(f"{d}/competencies.xml") if f"{d}/competencies.xml" in b.entries else None
+        for c in cx.findall("competencies/competency") if cx is not None else []:
+            for f in ("idnumber", "frameworkidnumber", "ruleoutcome"):
+                if not (_t(c, f) or "").strip():
+                    add(f"{d}/competencies.xml: a link without {f} is dropped on restore")
+            if (_t(c, "ruleoutcome") or "0") not in ("0", "1", "2", "3"):
+                add(f"{d}/competencies.xml: ruleoutcome {_t(c, 'ruleoutcome')} is not 0-3")
+    cc = b.xml("course/competencies.xml") if "course/competencies.xml" in b.entries else None
+    for c in cc.findall("competencies/competency") if cc is not None else []:
+        for f in ("id", "idnumber", "frameworkidnumber", "ruleoutcome"):
+            if not (_t(c, f) or "").strip():
+                add(f"course/competencies.xml: a course link without {f} is not restored")
 
 
 def _release_tuple(rel: str) -> tuple[int, ...]:
