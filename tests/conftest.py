@@ -171,3 +171,29 @@ def run_build(root: Path, out: Path | None = None, **kw):
     d = Diagnostics(root=root)
     res = build(root, out or root / "build", d, **kw)
     return d, res
+
+
+def assert_one_diagnostic(root: Path, code: str, path: str, line: int | None, words: str) -> None:
+    """A broken-input case: exactly one diagnostic, with its code, file, line, words and a fix."""
+    got = run_check(root).sorted()
+    assert len(got) == 1, "\n".join(d.format_text() for d in got)
+    d = got[0]
+    assert d.code.id == code, d.format_text()
+    assert d.path == path
+    if line:
+        assert d.line == line, d.format_text()
+    assert words.lower() in d.message.lower(), d.message
+    assert d.hint, "every diagnostic carries a plain-English fix"
+
+
+def assert_cli_build_fails_cleanly(root: Path, code: str, *options: str) -> None:
+    """The CLI build reports just that code as JSON, with no traceback, and writes nothing."""
+    import json
+    from click.testing import CliRunner
+    from builder.cli import main
+    res = CliRunner().invoke(main, ["--root", str(root), "build", *options, "--diagnostics-format", "json",
+                                    "--out", str(root / "out")])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+    assert "Traceback" not in res.output
+    assert [d["code"] for d in json.loads(res.output)["diagnostics"]] == [code]
+    assert not (root / "out").exists()  # a failed build writes nothing

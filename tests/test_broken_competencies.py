@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from click.testing import CliRunner
 
-from builder.cli import main
 from compdata import ESSAY, ESSAY_PATH, FRAMEWORK, FRAMEWORK_PATH, QUIZ, QUIZ_PATH, RUBRIC, RUBRIC_PATH, comp_files
-from conftest import COURSE_YAML, run_check
+from conftest import COURSE_YAML, assert_cli_build_fails_cleanly, assert_one_diagnostic, run_check
 
 PAGE = "courses/demo/units/first/01-hello.md"
 COURSE = "courses/demo/course.yaml"
 OTHER_FW = FRAMEWORK.replace("id: demo-fw", "id: other-fw").replace("DEMO-FW", "OTHER-FW")
-
-
-def files(**over):
-    return comp_files(**{k.replace("__", "/"): v for k, v in over.items()})
 
 
 def sub(text: str, old: str, new: str) -> str:
@@ -92,26 +84,12 @@ def case(request):
 
 def test_one_clear_diagnostic(make_repo, case):
     _id, over, code, path, line, words = case
-    root = make_repo(comp_files(**{}) | over)
-    got = run_check(root).sorted()
-    assert len(got) == 1, "\n".join(d.format_text() for d in got)
-    d = got[0]
-    assert d.code.id == code, d.format_text()
-    assert d.path == path
-    assert d.line == line, d.format_text()
-    assert words.lower() in d.message.lower(), d.message
-    assert d.hint
+    assert_one_diagnostic(make_repo(comp_files() | over), code, path, line, words)
 
 
 def test_cli_reports_it_without_traceback(make_repo, case):
     _id, over, code, *_ = case
-    root = make_repo(comp_files() | over)
-    res = CliRunner().invoke(main, ["--root", str(root), "build", "--strict", "--diagnostics-format", "json",
-                                    "--out", str(root / "out")])
-    assert res.exception is None or isinstance(res.exception, SystemExit), res.output
-    assert "Traceback" not in res.output
-    assert [d["code"] for d in json.loads(res.output)["diagnostics"]] == [code]
-    assert not (root / "out").exists()  # a failed build writes nothing
+    assert_cli_build_fails_cleanly(make_repo(comp_files() | over), code, "--strict")
 
 
 def test_every_problem_in_one_run(make_repo):

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from click.testing import CliRunner
 
-from builder.cli import main
-from conftest import run_check
+from conftest import assert_cli_build_fails_cleanly, assert_one_diagnostic, run_check
 
 Q = "courses/demo/units/first/03-quiz.md"
 BANK = "courses/demo/questions/bank.md"
@@ -75,27 +71,12 @@ def case(request):
 
 def test_one_clear_diagnostic(make_repo, case):
     _id, files, code, path, line, words = case
-    root = make_repo(files)
-    got = run_check(root).sorted()
-    assert len(got) == 1, "\n".join(d.format_text() for d in got)
-    d = got[0]
-    assert d.code.id == code, d.format_text()
-    assert d.path == path
-    if line:
-        assert d.line == line, d.format_text()
-    assert words.lower() in d.message.lower(), d.message
-    assert d.hint
+    assert_one_diagnostic(make_repo(files), code, path, line, words)
 
 
 def test_cli_reports_it_without_traceback(make_repo, case):
     _id, files, code, *_ = case
-    root = make_repo(files)
-    res = CliRunner().invoke(main, ["--root", str(root), "build", "--format", "moodle", "--diagnostics-format",
-                                    "json", "--out", str(root / "out")])
-    assert res.exception is None or isinstance(res.exception, SystemExit), res.output
-    assert "Traceback" not in res.output
-    assert [d["code"] for d in json.loads(res.output)["diagnostics"]] == [code]
-    assert not (root / "out").exists()  # a failed build writes nothing
+    assert_cli_build_fails_cleanly(make_repo(files), code, "--format", "moodle")
 
 
 def test_every_quiz_problem_in_one_run(make_repo):
