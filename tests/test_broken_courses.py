@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import main
-from conftest import COURSE_YAML, PAGE_HELLO, UNIT_FIRST, UNIT_SECOND, png_bytes, run_build, run_check
+from conftest import COURSE_YAML, PAGE_HELLO, assert_one_diagnostic, UNIT_FIRST, UNIT_SECOND, png_bytes, run_build, run_check
 
 C = "courses/demo/course.yaml"
 U1 = "courses/demo/units/first/unit.md"
@@ -93,16 +93,7 @@ CASES = [
 def test_one_clear_diagnostic(make_repo, case):
     _id, overrides, code, path, line, words = case
     root = make_repo(overrides)
-    diags = run_check(root)
-    got = diags.sorted()
-    assert len(got) == 1, "\n".join(d.format_text() for d in got)
-    d = got[0]
-    assert d.code.id == code, d.format_text()
-    assert d.path == path
-    if line:
-        assert d.line == line, d.format_text()
-    assert words.lower() in d.message.lower(), d.message
-    assert d.hint, "every diagnostic carries a plain-English fix"
+    assert_one_diagnostic(root, code, path, line, words)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])

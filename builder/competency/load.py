@@ -16,8 +16,8 @@ from pathlib import Path
 from .. import codes
 from ..diagnostics import Diagnostics
 from ..load.files import read_text
-from ..load.yamlpos import YamlDoc, load_yaml
-from ..model.base import validate
+from ..load.yamlpos import YamlDoc
+from ..model.base import load_validated
 from .model import Criterion, Framework, Link, Node, Rubric, RubricLevel
 from .schema import FrameworkIn, RubricIn
 
@@ -52,13 +52,7 @@ def load_frameworks(root: Path, diags: Diagnostics, broken: set[str] | None = No
 def _read(path: Path, model, what: str, diags: Diagnostics):
     """(doc, validated model) of a YAML file, or None when it cannot be read (already reported)."""
     text = read_text(path, diags)
-    if text is None:
-        return None
-    doc = load_yaml(text, diags.rel(path), diags, what=what)
-    if doc is None:
-        return None
-    meta = validate(model, doc, diags, what)
-    return None if meta is None else (doc, meta)
+    return None if text is None else load_validated(text, diags.rel(path), diags, model, what)
 
 
 def _load_framework(path: Path, diags: Diagnostics, owner: dict[str, Framework]) -> Framework | None:

@@ -117,7 +117,7 @@ class Criterion:
         return max((lv.score for lv in self.levels), default=0.0)
 
     def competencies(self) -> list[Node]:
-        return _nodes(self.links)
+        return nodes_of(self.links)
 
 
 @dataclass(eq=False)
@@ -133,16 +133,13 @@ class Rubric:
         return round(sum(c.top for c in self.criteria), 5)
 
 
-def _nodes(links: list[Link]) -> list[Node]:
+def nodes_of(links: list[Link]) -> list[Node]:
+    """The resolved nodes of some links, once each, in order."""
     out: list[Node] = []
     for link in links:
         if link.node is not None and link.node not in out:
             out.append(link.node)
     return out
-
-
-def nodes_of(links: list[Link]) -> list[Node]:
-    return _nodes(links)
 
 
 def framework_order(node: Node) -> tuple[str, int]:

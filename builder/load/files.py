@@ -151,3 +151,28 @@ def split_front_matter(text: str) -> FrontMatter | None:
             body = "\n".join(lines[i + 1:])
             return FrontMatter(yaml_text, 1, body, i + 1)
     return None
+
+
+def open_markdown(path: Path, diags: Diagnostics, kind: str, id_kind: str, example: str):
+    """A Markdown source whose file name is its id (a page, a question file): (id, front matter) or None.
+
+    Checks the name is portable and a valid id, reads the file as UTF-8 and splits the front matter;
+    every problem is reported. ``kind`` is 'page' or 'question'; ``id_kind`` what the name is ('id').
+    """
+    from ..model.schema import ID_RE
+    problem = portable_name_problem(path.name)
+    if problem:
+        diags.add(codes.RESERVED_NAME, problem, path)
+        return None
+    if not ID_RE.match(path.stem):
+        diags.add(codes.BAD_ID, f"{kind} file name '{path.name}' is not a valid {id_kind}", path, 1, 1,
+                  hint=f"Name {kind} files with lowercase letters, digits and hyphens, e.g. {example}.")
+        return None
+    text = read_text(path, diags)
+    if text is None:
+        return None
+    fm = split_front_matter(text)
+    if fm is None:
+        diags.add(codes.FRONT_MATTER, "front matter is opened with '---' but never closed", path, 1, 1)
+        return None
+    return path.stem, fm

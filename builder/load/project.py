@@ -26,7 +26,7 @@ from ..model.base import validate
 from ..model.course import BibEntry, Citation, Course, Essay, Page, Project, Unit
 from ..render import mdscan
 from ..quiz import load as quiz_load
-from .files import portable_name_problem, read_text, split_front_matter
+from .files import open_markdown, read_text, split_front_matter
 from .yamlpos import YamlDoc, load_yaml
 
 UNIT_FILE = "unit.md"
@@ -396,22 +396,10 @@ def _check_name(title: str, file: Path, line: int, diags: Diagnostics) -> None:
 
 
 def _load_page_file(course_id: str, uid: str, pf: Path, diags: Diagnostics, project: Project) -> Page | None:
-    problem = portable_name_problem(pf.name)
-    if problem:
-        diags.add(codes.RESERVED_NAME, problem, pf)
+    opened = open_markdown(pf, diags, "page", "id", "02-the-values.md")
+    if opened is None:
         return None
-    pid = pf.stem
-    if not schema.ID_RE.match(pid):
-        diags.add(codes.BAD_ID, f"page file name '{pf.name}' is not a valid id", pf, 1, 1,
-                  hint="Name page files with lowercase letters, digits and hyphens, e.g. 02-the-values.md.")
-        return None
-    text = read_text(pf, diags)
-    if text is None:
-        return None
-    fm = split_front_matter(text)
-    if fm is None:
-        diags.add(codes.FRONT_MATTER, "front matter is opened with '---' but never closed", pf, 1, 1)
-        return None
+    pid, fm = opened
     meta = schema.PageMeta()
     if fm.yaml_text is not None:
         doc = load_yaml(fm.yaml_text, diags.rel(pf), diags, line_offset=fm.yaml_line_offset, what="page front matter")

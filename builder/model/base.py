@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .. import codes
 from ..diagnostics import Diagnostics
-from ..load.yamlpos import YamlDoc
+from ..load.yamlpos import YamlDoc, load_yaml
 
 
 class Strict(BaseModel):
@@ -36,6 +36,16 @@ def validate(model: type[M], doc: YamlDoc, diags: Diagnostics, what: str) -> M |
     except ValidationError as exc:
         report_validation_error(exc, model, doc, diags, what)
         return None
+
+
+def load_validated(text: str, file: str, diags: Diagnostics, model: type[M], what: str,
+                   line_offset: int = 0) -> tuple[YamlDoc, M] | None:
+    """YAML text parsed with positions and validated against ``model``; None when either step failed."""
+    doc = load_yaml(text, file, diags, line_offset=line_offset, what=what)
+    if doc is None:
+        return None
+    meta = validate(model, doc, diags, what)
+    return None if meta is None else (doc, meta)
 
 
 def report_validation_error(exc: ValidationError, model: type[BaseModel], doc: YamlDoc,

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from .. import codes
 from ..diagnostics import Diagnostics
-from ..load.files import portable_name_problem, read_text, split_front_matter
-from ..load.yamlpos import YamlDoc, load_yaml
+from ..load.files import open_markdown
+from ..load.yamlpos import YamlDoc
 from ..model import schema
-from ..model.base import validate
+from ..model.base import load_validated
 from .model import REVIEW_DEFAULTS, REVIEW_TIMES, Category, Md, Quiz, Slot
 from .parse import parse_questions
 
@@ -47,32 +47,17 @@ def load_question_files(folder: Path, scope: str, owner: str, diags: Diagnostics
 
 
 def load_question_file(path: Path, scope: str, owner: str, diags: Diagnostics, check_sources) -> Category | None:
-    problem = portable_name_problem(path.name)
-    if problem:
-        diags.add(codes.RESERVED_NAME, problem, path)
+    opened = open_markdown(path, diags, "question", "category id", "values-bank.md")
+    if opened is None:
         return None
-    cid = path.stem
-    if not schema.ID_RE.match(cid):
-        diags.add(codes.BAD_ID, f"question file name '{path.name}' is not a valid category id", path, 1, 1,
-                  hint="Name question files with lowercase letters, digits and hyphens, e.g. values-bank.md.")
-        return None
-    text = read_text(path, diags)
-    if text is None:
-        return None
-    fm = split_front_matter(text)
-    if fm is None:
-        diags.add(codes.FRONT_MATTER, "front matter is opened with '---' but never closed", path, 1, 1)
-        return None
+    cid, fm = opened
     meta = schema.QuestionFileMeta()
     if fm.yaml_text is not None:
-        doc = load_yaml(fm.yaml_text, diags.rel(path), diags, line_offset=fm.yaml_line_offset,
-                        what="question file front matter")
-        if doc is None:
+        got = load_validated(fm.yaml_text, diags.rel(path), diags, schema.QuestionFileMeta,
+                             "question file front matter", fm.yaml_line_offset)
+        if got is None:
             return None
-        m = validate(schema.QuestionFileMeta, doc, diags, "question file front matter")
-        if m is None:
-            return None
-        meta = m
+        meta = got[1]
     cat = Category(id=cid, name=meta.name or cid, scope=scope, file=path, key=f"{owner}/{cid}",
                    info=Md(meta.info, path, 1, exact=False) if meta.info else None)
     intro_line = fm.body_line_offset + 1

@@ -26,9 +26,8 @@ from pathlib import Path
 
 from .. import codes
 from ..diagnostics import Diagnostics
-from ..load.yamlpos import load_yaml
 from ..model import schema
-from ..model.base import validate
+from ..model.base import load_validated
 from ..render import mdscan
 from . import cloze as cloze_lib
 from .model import (QTYPE_ALIASES, QTYPES, Answer, Category, Choice, MatchPair, Md, NumUnit, Question,
@@ -131,14 +130,11 @@ def parse_one(title: str, attrs: str, hline: int, lines: list[str], file: Path, 
     meta = schema.QuestionMeta()
     doc = None
     if i:
-        doc = load_yaml("\n".join(lines[:i]) + "\n", diags.rel(file), diags, line_offset=hline,
-                        what="question settings")
-        if doc is None:
+        got = load_validated("\n".join(lines[:i]) + "\n", diags.rel(file), diags, schema.QuestionMeta,
+                             "question settings", hline)
+        if got is None:
             return None
-        m = validate(schema.QuestionMeta, doc, diags, "question settings")
-        if m is None:
-            return None
-        meta = m
+        doc, meta = got
     raw = _split_body(lines, i, hline + 1, title, qid, hline)
     # question type
     qtype = None
