@@ -89,6 +89,7 @@ class Diagnostics:
 
     root: Path | None = None
     items: list[Diagnostic] = field(default_factory=list)
+    _seen: dict[tuple, Diagnostic] = field(default_factory=dict, repr=False)
 
     def rel(self, path: Path | str | None) -> str:
         if path is None or path == "":
@@ -123,6 +124,10 @@ class Diagnostics:
             hint=code.fix if hint is None else hint,
             severity=severity or code.severity,
         )
+        key = (d.code.id, d.path, d.line, d.col, d.message)
+        if key in self._seen:       # a shared unit or question file is read once per course using it
+            return self._seen[key]
+        self._seen[key] = d
         self.items.append(d)
         return d
 

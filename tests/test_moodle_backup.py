@@ -102,6 +102,8 @@ TRAPS = {
                                                          lambda d: re.sub(rb' version="\d+"', b"", d))),
     "wrapping folder": lambda b: repack(b, {f"backup/{k}": v for k, v in b.entries.items()}),
     "missing questions.xml": lambda b: repack(b, {k: v for k, v in b.entries.items() if k != "questions.xml"}),
+    "link names the wrong module kind": lambda b: repack(b, {k: v.replace(b"$@PAGEVIEWBYID*", b"$@QUIZVIEWBYID*")
+                                                             for k, v in b.entries.items()}),
     "course name differs from manifest": lambda b: repack(b, mutate(b, "course/course.xml", lambda d: d.replace(
         b"<fullname>Demo course</fullname>", b"<fullname>Other</fullname>"))),
 }

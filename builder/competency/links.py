@@ -26,11 +26,24 @@ def quiz_questions(page: Page):
 
 
 def question_nodes(q, course: Course) -> list[Node]:
-    return nodes_of(q.links.get(course.framework, []))
+    return _own(nodes_of(q.links.get(course.framework, [])), course)
+
+
+def _own(nodes: list[Node], course: Course) -> list[Node]:
+    """A course with a framework counts only that framework's competencies: shared units and rubrics
+    serve courses of several frameworks and link each of them."""
+    if not course.framework:
+        return nodes
+    return [n for n in nodes if n.framework.key == course.framework]
 
 
 def activity_nodes(page: Page, course: Course) -> tuple[bool, list[Node]]:
     """(assesses?, competencies) of one activity: quizzes and essays assess, pages address."""
+    assesses, nodes = _activity_nodes(page, course)
+    return assesses, _own(nodes, course)
+
+
+def _activity_nodes(page: Page, course: Course) -> tuple[bool, list[Node]]:
     nodes = nodes_of(page.links)
     if page.kind == "quiz":
         for q in quiz_questions(page):

@@ -195,16 +195,17 @@ class Resolver:
         self._reported: set[tuple] = set()
 
     def links(self, refs: list, doc: YamlDoc | None, loc: tuple, file: Path, framework: Framework | None,
-              positions: list[tuple[int, int]] | None = None) -> list[Link]:
+              positions: list[tuple[int, int]] | None = None, any_framework: bool = False) -> list[Link]:
         out: list[Link] = []
         for i, raw in enumerate(refs):
             text = doc.text(loc + (i,), raw) if doc is not None else _plain(raw)
             line, col = positions[i] if positions else doc.pos(loc + (i,)) if doc is not None else (1, 1)
             out.append(Link(text.strip(), file, line, col))
-        self.resolve(out, framework)
+        self.resolve(out, framework, any_framework)
         return out
 
-    def resolve(self, links: list[Link], framework: Framework | None) -> None:
+    def resolve(self, links: list[Link], framework: Framework | None, any_framework: bool = False) -> None:
+        """``any_framework``: links to other frameworks are expected (shared units serve several courses)."""
         seen: set[str] = set()
         for link in links:
             node = self.lookup(link.ref, framework)
@@ -225,7 +226,7 @@ class Resolver:
                 self._report(link, codes.DUPLICATE_COMPETENCY_LINK, f"'{link.ref}' is listed twice")
                 continue
             seen.add(node.id)
-            if framework is not None and node.framework is not framework:
+            if framework is not None and node.framework is not framework and not any_framework:
                 self._report(link, codes.OTHER_FRAMEWORK,
                              f"'{link.ref}' is in framework '{node.framework.key}', not the course's "
                              f"'{framework.key}'")

@@ -75,6 +75,8 @@ def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) 
     if not wanted and not found:
         diags.add(codes.NO_COURSES, "courses/ holds no course folder", courses_dir)
     _check_across_courses(project, diags)
+    if not wanted:
+        _check_shared_orphans(root / "units", project.shared_units_used, diags)
     resolve_competencies(project, diags)
     return project
 
@@ -150,19 +152,29 @@ def load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | No
     question_files = quiz_load.load_question_files(cdir / "questions", "course", cdir.name, diags,
                                                    _source_checker(project, diags), project.skipped_files)
     units: list[Unit] = []
-    seen: dict[str, int] = {}
-    for i, uid in enumerate(meta.units):
-        line, col = doc.pos(("units", i))
+    seen: dict[str, tuple[int, bool]] = {}
+    for i, entry in enumerate(meta.units):
+        shared = not isinstance(entry, str)
+        uid = entry.shared if shared else entry
+        line, col = doc.pos(("units", i, "shared") if shared else ("units", i))
         if uid in seen:
-            diags.add(codes.DUPLICATE_ID, f"unit '{uid}' is listed twice (first as item {seen[uid] + 1})",
-                      cfile, line, col)
+            first, was_shared = seen[uid]
+            mixed = was_shared != shared
+            diags.add(codes.DUPLICATE_ID, f"unit '{uid}' is listed twice (first as item {first + 1}"
+                      + (", as a shared unit)" if was_shared and mixed else ", as a course unit)" if mixed else ")"),
+                      cfile, line, col,
+                      hint="A course's own unit and a shared unit need different ids: rename one." if mixed else None)
             continue
-        seen[uid] = i
-        unit = load_unit(cdir, cdir.name, uid, diags, (rel, line, col), project)
+        seen[uid] = (i, shared)
+        if shared:
+            project.shared_units_used.add(uid)
+        unit = load_unit(project.root / "units" if shared else cdir / "units", cdir.name, uid, diags,
+                         (rel, line, col), project, shared=shared)
         if unit is not None:
             units.append(unit)
     raw_units = doc.data.get("units") if isinstance(doc.data, dict) else None
-    listed = {u for u in raw_units if isinstance(u, str)} if isinstance(raw_units, list) else set(meta.units)
+    listed = ({u for u in raw_units if isinstance(u, str)} if isinstance(raw_units, list)
+              else {u for u in meta.units if isinstance(u, str)})
     _check_orphans(cdir, listed, diags)
     course = Course(
         id=cdir.name, folder=cdir, file=cfile, title=meta.title, shortname=meta.shortname,
@@ -187,7 +199,13 @@ def _salvage_course_meta(data, cid: str):
     if not isinstance(data, dict):
         return None
     raw_units = data.get("units")
-    units = [u for u in raw_units if isinstance(u, str) and schema.ID_RE.match(u)] if isinstance(raw_units, list) else []
+    units = []
+    for u in raw_units if isinstance(raw_units, list) else []:
+        if isinstance(u, str) and schema.ID_RE.match(u):
+            units.append(u)
+        elif isinstance(u, dict) and list(u) == ["shared"] and isinstance(u["shared"], str) \
+                and schema.ID_RE.match(u["shared"]):
+            units.append(schema.SharedUnitRef(shared=u["shared"]))
     if not units:
         return None
     hours = data.get("hours")
@@ -213,22 +231,36 @@ def _check_orphans(cdir: Path, listed: set[str], diags: Diagnostics) -> None:
             diags.add(codes.ORPHAN_UNIT, f"'{p.name}' is in units/ but not listed in course.yaml", p)
 
 
-def _unit_path(cdir: Path, uid: str) -> tuple[Path | None, Path | None, str | None]:
-    """(unit file, unit folder, problem)"""
-    folder = cdir / "units" / uid
-    single = cdir / "units" / f"{uid}.md"
+def _check_shared_orphans(udir: Path, used: set[str], diags: Diagnostics) -> None:
+    if not udir.is_dir():
+        return
+    for p in sorted(udir.iterdir()):
+        if p.name.startswith((".", "_")):
+            continue
+        uid = p.stem if p.is_file() and p.suffix == ".md" else p.name if p.is_dir() else None
+        if uid and uid not in used:
+            diags.add(codes.ORPHAN_UNIT, f"shared unit '{p.name}' is in units/ but no course lists it", p,
+                      hint=f"List it in a course.yaml as '- shared: {uid}', or move it out of units/.")
+
+
+def _unit_path(units_dir: Path, uid: str, shared: bool) -> tuple[Path | None, Path | None, str | None]:
+    """(unit file, unit folder, problem); ``units_dir`` is a course's units/ or the repository's."""
+    folder = units_dir / uid
+    single = units_dir / f"{uid}.md"
     has_folder = folder.is_dir()
     has_single = single.is_file()
+    at = " at the repository root" if shared else ""
     if has_folder and has_single:
-        return None, None, f"both units/{uid}/ and units/{uid}.md exist; keep one"
+        return None, None, f"both units/{uid}/ and units/{uid}.md exist{at}; keep one"
     if has_folder:
         f = folder / UNIT_FILE
         if not f.is_file():
-            return None, None, f"units/{uid}/ has no {UNIT_FILE}"
+            return None, None, f"units/{uid}/{at} has no {UNIT_FILE}"
         return f, folder, None
     if has_single:
         return single, single.parent, None
-    return None, None, f"unit '{uid}' not found: expected units/{uid}.md or units/{uid}/{UNIT_FILE}"
+    kind = "shared unit" if shared else "unit"
+    return None, None, f"{kind} '{uid}' not found: expected units/{uid}.md or units/{uid}/{UNIT_FILE}{at}"
 
 
 def _within(path: Path, root: Path) -> bool:
@@ -239,14 +271,20 @@ def _within(path: Path, root: Path) -> bool:
         return False
 
 
-def load_unit(cdir: Path, course_id: str, uid: str, diags: Diagnostics,
-              listed_at: tuple[str, int, int], project: Project) -> Unit | None:
-    ufile, folder, problem = _unit_path(cdir, uid)
+def load_unit(units_dir: Path, course_id: str, uid: str, diags: Diagnostics,
+              listed_at: tuple[str, int, int], project: Project, shared: bool = False) -> Unit | None:
+    ufile, folder, problem = _unit_path(units_dir, uid, shared)
     if problem:
-        diags.add(codes.FILE_NOT_FOUND, problem, listed_at[0], listed_at[1], listed_at[2])
+        diags.add(codes.FILE_NOT_FOUND, problem, listed_at[0], listed_at[1], listed_at[2],
+                  hint="Shared units live in units/<id>/ at the repository root." if shared else None)
         return None
     assert ufile is not None and folder is not None
-    unit = _load_unit(cdir, course_id, uid, ufile, folder, diags, listed_at, project)
+    # a course's unit stays inside the course folder; a shared unit inside its own folder
+    unit = _load_unit(units_dir if shared else units_dir.parent, course_id, uid, ufile, folder, diags,
+                      listed_at, project)
+    if unit is not None and shared:
+        unit.shared = True
+        unit.boundary = folder if ufile.name == UNIT_FILE else units_dir
     if unit is None:
         project.skipped_files.add(ufile.resolve())
         if ufile.name == UNIT_FILE:
@@ -257,7 +295,7 @@ def load_unit(cdir: Path, course_id: str, uid: str, diags: Diagnostics,
 def _load_unit(cdir: Path, course_id: str, uid: str, ufile: Path, folder: Path, diags: Diagnostics,
                listed_at: tuple[str, int, int], project: Project) -> Unit | None:
     if not _within(ufile, cdir):
-        diags.add(codes.PATH_ESCAPES, f"unit '{uid}' resolves outside the course folder (symbolic link?)",
+        diags.add(codes.PATH_ESCAPES, f"unit '{uid}' resolves outside its folder (symbolic link?)",
                   listed_at[0], listed_at[1], listed_at[2])
         return None
     text = read_text(ufile, diags)
@@ -532,17 +570,24 @@ def resolve_competencies(project: Project, diags: Diagnostics) -> None:
         if course.framework in project.broken_frameworks:
             continue
         written = False
+        shared = [u.folder.resolve() for u in course.units if u.shared]
+
+        def in_shared(file: Path) -> bool:
+            return any(file.resolve().is_relative_to(f) for f in shared)
+
         for page in course.pages():
             written |= bool(page.competency_refs)
             page.links = resolver.links([r for r, _, _ in page.competency_refs], None, (), page.file, fw,
-                                        positions=[(ln, col) for _, ln, col in page.competency_refs])
+                                        positions=[(ln, col) for _, ln, col in page.competency_refs],
+                                        any_framework=in_shared(page.file))
             if page.essay is not None:
                 _attach_rubric(page, course, project, diags)
         for cat in course.categories:
             for q in cat.questions:
                 written |= bool(q.competencies)
                 q.links[course.framework] = resolver.links(q.competencies, None, (), q.file, fw,
-                                                           positions=q.competency_pos)
+                                                           positions=q.competency_pos,
+                                                           any_framework=in_shared(q.file))
         if fw is None and (written or any(p.essay and p.essay.rubric and any(c.links for c in p.essay.rubric.criteria)
                                           for p in course.pages())):
             diags.add(codes.NO_FRAMEWORK, f"course '{course.id}' links competencies but names no framework",

@@ -122,6 +122,8 @@ class Unit:
     folder: Path                      # folder holding the unit's files
     summary_line: int = 1             # line of 'summary:' in the unit file
     summary: Rendered | None = None
+    shared: bool = False              # kept once in units/<id>/ at the repository root
+    boundary: Path | None = None      # what its links may reach (shared units: their own folder)
 
     @property
     def key(self) -> str:
@@ -188,5 +190,6 @@ class Project:
     frameworks: dict[str, "Framework"] = field(default_factory=dict)
     rubrics: dict[str, "Rubric"] = field(default_factory=dict)
     shared_categories: list["Category"] = field(default_factory=list)  # questions/*.md
+    shared_units_used: set[str] = field(default_factory=set)           # units/<id> listed by a course
     skipped_files: set[Path] = field(default_factory=set)  # sources that failed to load (no cascades)
     broken_frameworks: set[str] = field(default_factory=set)  # frameworks/*.yaml stems with errors

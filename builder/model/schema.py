@@ -10,7 +10,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator
 
 from .base import Strict
 
@@ -83,6 +83,21 @@ class SourceCite(Strict):
     _v_lines = field_validator("lines")(classmethod(lambda cls, v: _check_lines(v)))
 
 
+class SharedUnitRef(Strict):
+    """``- shared: <id>`` in course.yaml: a unit kept once in units/<id>/ and used by several courses."""
+
+    shared: Id
+
+
+def _unit_entry_kind(v) -> str:
+    return "shared" if isinstance(v, (dict, SharedUnitRef)) else "own"
+
+
+# a course's own unit id, or `shared: <id>`; only the matching form's error is reported
+UnitEntry = Annotated[Union[Annotated[Id, Tag("own")], Annotated[SharedUnitRef, Tag("shared")]],
+                      Discriminator(_unit_entry_kind)]
+
+
 class CourseMeta(Strict):
     """courses/<id>/course.yaml"""
 
@@ -96,7 +111,7 @@ class CourseMeta(Strict):
     competency_outcome: Literal["none", "evidence", "recommend", "complete"] = "evidence"
     language: str = Field(default="en", pattern=r"^[a-z]{2}(_[a-z]{2})?$")
     idnumber: str | None = Field(default=None, max_length=100)
-    units: list[Id] = Field(default_factory=list)
+    units: list[UnitEntry] = Field(default_factory=list)
 
 
 class UnitMeta(Strict):

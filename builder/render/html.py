@@ -122,6 +122,8 @@ class Renderer:
         self.diags = diags
         self.boundary = boundary or course.folder
         self._asset_cache: dict[Path, Asset | None] = {}
+        # shared units (units/<id>/ at the repository root) keep their links inside their own folder
+        self._shared = [u.boundary for u in (course.units if course else []) if u.shared and u.boundary]
         self._page_by_file: dict[Path, list[Page]] = {}
         for unit in (course.units if course else []):
             for p in unit.pages:
@@ -167,6 +169,14 @@ class Renderer:
         md.html = html
 
     # -- internals -------------------------------------------------------------
+    def _bounds(self, file: Path) -> tuple[Path, Path]:
+        """(folder that links from ``file`` must stay in, folder asset paths are relative to)."""
+        for b in self._shared:
+            if file.resolve().is_relative_to(b.resolve()):
+                # asset paths like a course's own: units/<id>/images/x.svg (ids are unique in a course)
+                return b, b.parent if b.name == "units" else b.parent.parent
+        return self.boundary, self.boundary
+
     def _where(self, ctx: _Ctx, needle: str) -> tuple[int, int]:
         if not ctx.exact:
             return ctx.line0, 1
@@ -302,10 +312,12 @@ class Renderer:
                          "must be https:// addresses", url)
             return "bad", None
         ref = unquote(parts.path)
-        res = resolve_inside(ctx.base_dir, ref, self.boundary)
+        bound = self._bounds(ctx.file)[0]
+        res = resolve_inside(ctx.base_dir, ref, bound)
         if res.problem in ("absolute", "escapes"):
             code = codes.PATH_ESCAPES if is_image else codes.LINK_ESCAPES
-            self._report(ctx, code, f"{what} '{url}' leaves the course folder", url)
+            where = "the course folder" if bound == self.boundary else "its shared unit folder"
+            self._report(ctx, code, f"{what} '{url}' leaves {where}", url)
             return "bad", None
         if res.problem == "missing":
             code = codes.IMAGE_NOT_FOUND if is_image else codes.BROKEN_LINK
@@ -376,7 +388,7 @@ class Renderer:
                 return None
         else:
             w, h = asset_lib.dimensions(data, actual)
-        rel = path.relative_to(self.boundary.resolve()).as_posix()
+        rel = path.relative_to(self._bounds(ctx.file)[1].resolve()).as_posix()
         asset = Asset(path=path, relpath=rel, sha1=sha1, size=size, mimetype=actual, width=w, height=h)
         self._asset_cache[path] = asset
         return asset

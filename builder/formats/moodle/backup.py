@@ -144,7 +144,8 @@ class MoodleBackupWriter:
             target = self._page_by_key.get(ref)
             if target is None or target.kind == "label":
                 return f"$@COURSEVIEWBYID*{self.course_id}@$"
-            return f"$@PAGEVIEWBYID*{self.cmid(target.key)}@$" + frag
+            kind = {"quiz": "QUIZ", "essay": "ASSIGN"}.get(target.kind, "PAGE")    # decoded by that module
+            return f"${'@'}{kind}VIEWBYID*{self.cmid(target.key)}@$" + frag
 
         html = _TOKEN.sub(repl, rendered.html)
         return shift_headings(html, 1)

@@ -203,6 +203,7 @@ def verify_mbz(data: bytes, strict_archive: bool = True) -> list[str]:
     # activities -------------------------------------------------------------
     questions = b.xml("questions.xml")
     cmids: set[str] = set()
+    modnames: dict[str, str] = {}   # module id -> module name
     contexts: dict[str, str] = {}   # activity contextid -> directory
     act_files: dict[str, set[str]] = {}
     act_qcats: dict[str, set[str]] = {}
@@ -215,6 +216,7 @@ def verify_mbz(data: bytes, strict_archive: bool = True) -> list[str]:
         if cmid in cmids:
             add(f"module id {cmid} is used by two activities")
         cmids.add(cmid)
+        modnames[cmid] = modname or ""
         if sid not in sections:
             add(f"activity {directory} lives in section {sid}, which is not in the backup")
         mod = b.xml(f"{directory}/module.xml")
@@ -321,6 +323,9 @@ def verify_mbz(data: bytes, strict_archive: bool = True) -> list[str]:
                     add(f"{directory}: link to course {num}, not this backup's course")
             elif num not in cmids:
                 add(f"{directory}: encoded link to module {num} which is not in the backup")
+            elif kind != modnames[num].upper():
+                # each module's restore decodes only its own kind: a PAGE link to a quiz opens an error page
+                add(f"{directory}: link {m.group(0)} names a {kind.lower()} but module {num} is a {modnames[num]}")
     for name in b.entries:
         if name.startswith("files/") and name.count("/") != 2:
             add(f"pool file {name} is not at files/<2 hex>/<hash>")
