@@ -18,6 +18,8 @@ from .diagnostics import Diagnostics
 from .formats.moodle import qxml
 from .competency.coverage import build_report
 from .formats.moodle.backup import build_mbz
+from .formats.scorm import package as scorm
+from .formats.scorm.data import STATE_LIMITS, state_budget
 from .formats.moodle.framework_csv import framework_csv
 from .formats.moodle.targets import DEFAULT_TARGET, TARGETS
 from .load.project import load_project
@@ -27,17 +29,34 @@ from .render.html import Renderer
 from .report import coverage as coverage_report
 from .util.atomic import OutputError, write_atomic
 
-FORMATS = ("moodle", "coverage")
+FORMATS = ("moodle", "scorm12", "scorm2004", "coverage")
 
 
-def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None) -> Project:
+def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None,
+                  formats: tuple[str, ...] = FORMATS) -> Project:
     project = load_project(root, diags, only)
     shared = Renderer(None, diags, project.skipped_files, boundary=root / "questions")
     for cat in project.shared_categories:
         render_category(cat, shared)
     for course in project.courses:
         Renderer(course, diags, project.skipped_files).render_course()
+        _check_scorm_state(course, formats, diags)
     return project
+
+
+def _check_scorm_state(course, formats: tuple[str, ...], diags: Diagnostics) -> None:
+    """The player's saved progress must fit the smallest limit of the SCORM versions being built."""
+    versions = [v for v in scorm.VERSIONS if v in formats]
+    if not versions:
+        return
+    limit = min(STATE_LIMITS[v] for v in versions)
+    need = state_budget(course)
+    if need > limit:
+        which = "SCORM 1.2" if limit == STATE_LIMITS["scorm12"] else "SCORM 2004"
+        diags.add(codes.SCORM_STATE_TOO_LARGE,
+                  f"a learner's saved progress in this course can reach {need:,} characters, more than the "
+                  f"{limit:,} that {which} keeps (cmi.suspend_data); the LMS would cut it and lose their place",
+                  course.file, 1, 1)
 
 
 @dataclass
@@ -82,6 +101,11 @@ def produce(project: Project, formats: tuple[str, ...], moodle: str) -> list[Out
                     path = moodle_path(course.id, key)
                     outputs.append(Output(path.with_name(f"{course.id}-questions.xml"), xml, course.id,
                                           f"questions-{key}"))
+    for version in scorm.VERSIONS:
+        if version in formats:
+            for course in project.courses:
+                outputs.append(Output(Path(version) / f"{course.id}.zip", scorm.build_scorm(course, project, version),
+                                      course.id, version))
     if "coverage" in formats and project.frameworks:
         for name, data in coverage_report.outputs(build_report(project)).items():
             outputs.append(Output(Path("coverage") / name, data, "", "coverage"))
@@ -90,7 +114,7 @@ def produce(project: Project, formats: tuple[str, ...], moodle: str) -> list[Out
 
 def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = None,
           formats: tuple[str, ...] = FORMATS, moodle: str = DEFAULT_TARGET, strict: bool = False) -> BuildResult:
-    project = check_project(root, diags, only)
+    project = check_project(root, diags, only, formats)
     result = BuildResult(project)
     if diags.has_errors(strict):
         return result

@@ -294,6 +294,14 @@ COVERAGE_BELOW = _code(
     "CP411", "coverage-below-threshold", E, "Competency coverage is below the required percentage",
     "Assess the competencies listed as gaps (a quiz question or a rubric criterion), or lower `--fail-under`.")
 
+# --- CP5xx: SCORM ---------------------------------------------------------------
+SCORM_STATE_TOO_LARGE = _code(
+    "CP501", "scorm-state-too-large", E, "The learner's saved progress could outgrow SCORM's limit",
+    "Split the course into smaller courses or shorten its quizzes (fewer questions, fewer free-text answers); "
+    "SCORM 2004 allows 64,000 characters, so `--format scorm2004` may still build.",
+)
+
+
 # --- CP9xx: the build itself ---------------------------------------------------
 OUTPUT_NOT_WRITABLE = _code(
     "CP901", "output-not-writable", E, "Cannot write the output",

@@ -8,7 +8,9 @@ with a clear reason when it is absent.
 from __future__ import annotations
 
 import os
+import shutil
 import struct
+import subprocess
 import textwrap
 import zlib
 from pathlib import Path
@@ -197,3 +199,56 @@ def assert_cli_build_fails_cleanly(root: Path, code: str, *options: str) -> None
     assert "Traceback" not in res.output
     assert [d["code"] for d in json.loads(res.output)["diagnostics"]] == [code]
     assert not (root / "out").exists()  # a failed build writes nothing
+
+
+# -- a real browser (Debian chromium driven by Playwright) and a real SCORM runtime ---------------
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+def _chromium() -> str | None:
+    for cand in (os.environ.get("COURSEPACK_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                 shutil.which("chromium-browser"), shutil.which("google-chrome")):
+        if cand and Path(cand).exists():
+            return cand
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("no Chromium binary (apt-get install chromium, or set COURSEPACK_CHROMIUM)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def artifacts() -> Path:
+    d = Path(os.environ.get("COURSEPACK_ARTIFACTS", REPO / "build" / "test-artifacts"))
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+
+SCORM_AGAIN = "scorm-again@3.4.3"     # the SCORM 1.2/2004 runtime the packages are tested in
+
+
+@pytest.fixture(scope="session")
+def scorm_again() -> Path:
+    """scorm-again's browser bundles, installed from npm once into build/test-cache/ (COURSEPACK_NPM_CACHE)."""
+    cache = Path(os.environ.get("COURSEPACK_NPM_CACHE", REPO / "build" / "test-cache" / "npm"))
+    dist = cache / "node_modules" / "scorm-again" / "dist"
+    if not (dist / "scorm12.js").is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("npm is not installed (apt-get install npm), so the scorm-again runtime cannot be installed")
+        cache.mkdir(parents=True, exist_ok=True)
+        res = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", str(cache), SCORM_AGAIN],
+                             capture_output=True, text=True, timeout=300)
+        if res.returncode != 0 or not (dist / "scorm12.js").is_file():
+            pytest.skip(f"could not install {SCORM_AGAIN} from npm: {res.stderr.strip()[-300:]}")
+    return dist

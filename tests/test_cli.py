@@ -57,9 +57,14 @@ def test_build_writes_the_documented_paths(make_repo, tmp_path):
     assert (out / "moodle" / "demo.mbz").is_file()
     assert (out / "moodle" / "4.5" / "demo.mbz").is_file()
     assert (out / "moodle" / "4.1" / "demo.mbz").is_file()
+    assert (out / "scorm12" / "demo.zip").is_file()
+    assert (out / "scorm2004" / "demo.zip").is_file()
     assert not list(out.rglob("*.tmp")), "no temporary files left behind"
     again = CliRunner().invoke(main, ["--root", str(root), "build", "--out", str(out), "--moodle", "all"])
-    assert "0 written, 3 unchanged" in again.output
+    assert "0 written, 5 unchanged" in again.output
+    only = CliRunner().invoke(main, ["--root", str(root), "build", "--out", str(tmp_path / "o2"), "--format", "scorm12"])
+    assert only.exit_code == 0 and [p.relative_to(tmp_path / "o2").as_posix()
+                                     for p in (tmp_path / "o2").rglob("*") if p.is_file()] == ["scorm12/demo.zip"]
 
 
 def test_unknown_course_is_a_diagnostic(make_repo, tmp_path):

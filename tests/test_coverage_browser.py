@@ -6,46 +6,12 @@ The screenshots are kept as test artefacts in build/test-artifacts/ (COURSEPACK_
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
 from compdata import comp_files
-from conftest import REPO, run_build
+from conftest import artifacts, run_build
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
-
-
-def _chromium() -> str | None:
-    for cand in (os.environ.get("COURSEPACK_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                 shutil.which("chromium-browser"), shutil.which("google-chrome")):
-        if cand and Path(cand).exists():
-            return cand
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
-    exe = _chromium()
-    if exe is None:
-        pytest.skip("no Chromium binary (apt-get install chromium, or set COURSEPACK_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def artifacts() -> Path:
-    d = Path(os.environ.get("COURSEPACK_ARTIFACTS", REPO / "build" / "test-artifacts"))
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):

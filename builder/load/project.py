@@ -182,6 +182,7 @@ def load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | No
         language=meta.language, idnumber=meta.idnumber, units=units, summary_line=doc.pos(("summary",))[0],
         question_files=question_files, start_date=getattr(meta, "start_date", None),
         competency_outcome=getattr(meta, "competency_outcome", "evidence"), framework_pos=doc.pos(("framework",)),
+        mastery_score=getattr(meta, "mastery_score", None),
     )
     quiz_load.resolve_course(course, project.shared_categories, diags)
     if valid and units and len(units) == len(meta.units):

@@ -151,6 +151,7 @@ class Course:
     start_date: "date | None" = None
     competency_outcome: str = "evidence"
     framework_pos: tuple[int, int] = (1, 1)
+    mastery_score: float | None = None  # SCORM: course score (%) that counts as passed
 
     @property
     def key(self) -> str:

@@ -83,6 +83,22 @@ class SourceCite(Strict):
     _v_lines = field_validator("lines")(classmethod(lambda cls, v: _check_lines(v)))
 
 
+def _check_mastery(v):
+    """A percentage: 80 or '80%'."""
+    if v is None:
+        return v
+    text = str(v).strip()
+    num = text[:-1].strip() if text.endswith("%") else text
+    try:
+        pct = float(num)
+    except ValueError:
+        raise ValueError(f"mastery_score must be a percentage such as 80 or '80%', not '{v}'") from None
+    if not 0 < pct <= 100:
+        raise ValueError(f"mastery_score must be between 1 and 100 (per cent), not {pct:g}")
+    return pct
+
+
+
 class SharedUnitRef(Strict):
     """``- shared: <id>`` in course.yaml: a unit kept once in units/<id>/ and used by several courses."""
 
@@ -109,9 +125,12 @@ class CourseMeta(Strict):
     framework: str | None = None
     start_date: date | None = None
     competency_outcome: Literal["none", "evidence", "recommend", "complete"] = "evidence"
+    mastery_score: Union[float, str, None] = None     # SCORM: the course score (%) that counts as passed
     language: str = Field(default="en", pattern=r"^[a-z]{2}(_[a-z]{2})?$")
     idnumber: str | None = Field(default=None, max_length=100)
     units: list[UnitEntry] = Field(default_factory=list)
+
+    _v_mastery = field_validator("mastery_score")(classmethod(lambda cls, v: _check_mastery(v)))
 
 
 class UnitMeta(Strict):
