@@ -20,6 +20,7 @@ from .competency.coverage import build_report
 from .formats.moodle.backup import build_mbz
 from .formats.moodle.framework_csv import framework_csv
 from .formats.moodle.targets import DEFAULT_TARGET, TARGETS
+from .lint import language
 from .load.project import load_project
 from .model.course import Project
 from .quiz.render import render_category
@@ -37,6 +38,7 @@ def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None)
         render_category(cat, shared)
     for course in project.courses:
         Renderer(course, diags, project.skipped_files).render_course()
+    language.check_project(project, diags)
     return project
 
 
