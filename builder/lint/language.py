@@ -212,6 +212,7 @@ def _load_entry(doc: YamlDoc, i: int, bib: dict[str, BibEntry], wl: WordList, pa
         sources.append((ref, lines))
     entry = Entry(e.id, list(e.prefer), e.reason, Severity.WARNING if e.severity == "warning" else Severity.INFO,
                   sources, _cite(sources, bib) if sources else "")
+    found: dict[str, tuple[Entry, Form]] = {}
     for n, f in enumerate(e.forms):
         fin = FormIn(form=f) if isinstance(f, str) else f
         pos = sub.pos(("forms", n) if isinstance(f, str) else ("forms", n, "form"))
@@ -226,15 +227,18 @@ def _load_entry(doc: YamlDoc, i: int, bib: dict[str, BibEntry], wl: WordList, pa
         form = Form(fin.form, _context(fin.unless_preceded_by, before=True),
                     _context(fin.unless_followed_by, before=False))
         for lit in literals:
-            if lit in wl.literal:
-                other = wl.literal[lit][0].id
+            if lit in wl.literal or lit in found:
+                other = (wl.literal.get(lit) or found[lit])[0].id
                 diags.add(codes.LANGUAGE_LIST, f"'{lit}' (form '{fin.form}' of '{e.id}') is already a form of "
                           f"'{other}'", path, *pos, hint="Keep each form in one entry.")
                 ok = False
                 continue
-            wl.literal[lit] = (entry, form)
-            entry.literals.append(lit)
-    return entry if ok else None
+            found[lit] = (entry, form)
+    if not ok:
+        return None                     # a broken entry is left out whole (reported above)
+    wl.literal.update(found)
+    entry.literals = list(found)
+    return entry
 
 
 _LITERAL = re.compile(r"\w(?:[\w' ]*\w)?")
