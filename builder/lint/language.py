@@ -49,10 +49,10 @@ from ..render import mdscan
 
 LIST_FILE = "language.yaml"
 
-try:
-    _Loader = yaml.CSafeLoader  # type: ignore[attr-defined]
+try:  # only the node tree and its marks are needed: no type resolution
+    _Loader = yaml.CBaseLoader  # type: ignore[attr-defined]
 except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+    _Loader = yaml.BaseLoader
 
 # --------------------------------------------------------------------------
 # the list
@@ -349,6 +349,9 @@ _ADMONITION = re.compile(r"^([ \t]*[!?]{3}\+?[ \t]+[\w-]+(?:[ \t]+[\w-]+)*)(?:([
 _META_LINE = re.compile(r"^[A-Za-z_][\w-]*\s*:(\s|$)")     # a question's settings line (as quiz/parse.py)
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#|\||>|`{3,}|~{3,})")   # ends a lazy blockquote line
 _SEGMENT_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#|\|)")           # starts a stretch for pairing quotes
+_QUOTE_LINE = re.compile(r"\s*>")               # a blockquote line (pages)
+_QUOTE_LINE_Q = re.compile(r">")                 # in quizzes an indented '>' is an answer's feedback
+_ANY_QUOTE_LINE = re.compile(r"^\s*>", re.MULTILINE)
 _QUOTE_CHARS = re.compile("[\"\u201c\u201d\u2018\u2019]")
 
 
@@ -540,7 +543,7 @@ class _Checker:
             return
         for pattern in fields:
             for key_node, value in _walk(node, pattern, None):
-                if isinstance(value, yaml.ScalarNode) and value.tag.endswith(":str") and value.value:
+                if isinstance(value, yaml.ScalarNode) and value.value:
                     span = self._value_span(t, value, key_node, line_offset)
                     if span is not None and span.b > span.a:
                         spans.append(span)
@@ -608,10 +611,12 @@ class _Checker:
                   markers: list[Allow]) -> set[int]:
         """Mask what is not checked in the body (from file line ``first``); returns the exempt lines."""
         lines = t.lines[first:]
+        body_start = t.offset(first)
         # fenced code
         fence = None
         spans = []
-        for i, line in enumerate(lines):
+        fenced = "```" in t.text or "~~~" in t.text
+        for i, line in enumerate(lines if fenced else ()):
             m = _FENCE.match(line)
             if fence is not None:
                 spans.append((t.offset(first + i), t.offset(first + i) + len(line)))
@@ -621,7 +626,6 @@ class _Checker:
                 fence = m.group(1)
                 spans.append((t.offset(first + i), t.offset(first + i) + len(line)))
         t.mask_spans(spans)
-        body_start = t.offset(first)
         # allow markers (then every comment goes, with the rest of what is not text)
         for m in _COMMENT.finditer(t.s, body_start):
             mm = _MD_MARKER.fullmatch(m.group())
@@ -637,11 +641,12 @@ class _Checker:
         # blockquotes (with their lazy continuation lines); in quizzes an indented '>' is answer feedback
         exempt: set[int] = set()
         quoting = False
-        for i, line in enumerate(lines):
+        quote_rx = _QUOTE_LINE_Q if questions else _QUOTE_LINE
+        for i, line in enumerate(lines if _ANY_QUOTE_LINE.search(t.s, body_start) else ()):
             if not line.strip():
                 quoting = False
                 continue
-            is_quote = re.match(r"^>" if questions else r"^\s*>", line) is not None
+            is_quote = quote_rx.match(line) is not None
             if is_quote or (quoting and not _BLOCK_START.match(line)):
                 exempt.add(first + i)
                 quoting = True
