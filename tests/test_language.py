@@ -393,3 +393,9 @@ def test_the_repository_passes_strict_with_no_language_findings():
     assert [x.format_text() for x in d.sorted() if x.code.id.startswith("CP6")] == []
     res = CliRunner().invoke(main, ["--root", str(REPO), "check", "--strict", str(REPO / "courses" / "intro-to-peer-support")])
     assert res.exit_code == 0, res.output
+
+
+def test_columns_stay_exact_after_special_characters(repo):
+    text = page("İstanbul’s “ward” — and then patients.\tTabs and patients\u2019 rights.")
+    got = lang(repo({P1: text}))
+    assert [(d.line, d.col) for d in got] == [pos(text, 3, "patients"), (3, text.split("\n")[2].rindex("patients") + 1)]
