@@ -22,6 +22,7 @@ from .formats.scorm import package as scorm
 from .formats.scorm.data import STATE_LIMITS, state_budget
 from .formats.moodle.framework_csv import framework_csv
 from .formats.moodle.targets import DEFAULT_TARGET, TARGETS
+from .lint import language
 from .load.project import load_project
 from .model.course import Project
 from .quiz.render import render_category
@@ -41,6 +42,7 @@ def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None,
     for course in project.courses:
         Renderer(course, diags, project.skipped_files).render_course()
         _check_scorm_state(course, formats, diags)
+    language.check_project(project, diags)
     return project
 
 

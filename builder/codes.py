@@ -301,6 +301,33 @@ SCORM_STATE_TOO_LARGE = _code(
     "SCORM 2004 allows 64,000 characters, so `--format scorm2004` may still build.",
 )
 
+# --- CP6xx: language -------------------------------------------------------------
+_ALLOW_HOW = ("allow it: `allow_terms: [term]` in course.yaml, a unit's or a page's front matter, or a marker "
+              "`<!-- coursepack: allow term -->` before the paragraph (`# coursepack: allow term` in YAML files)")
+LANGUAGE_TERM = _code(
+    "CP601", "language-term", W, "Term the seeds advise against when describing people",
+    "Use the preferred phrasing the message gives. Where the term is quoted or discussed, put it in quotes or "
+    + _ALLOW_HOW + ".",
+    "Labels, diagnostic and deficit language work against the values of peer support. The list, with the seed "
+    "lines behind each entry, is language.yaml at the repository root; quoted text and blockquotes are exempt.")
+LANGUAGE_INFO = _code(
+    "CP602", "language-check-context", I, "Term to check in its context",
+    "Read the sentence again: keep the term if the context needs it (and " + _ALLOW_HOW + "), otherwise use the "
+    "preferred phrasing the message gives.",
+    "Entries marked `severity: info` in language.yaml are often fine (a proper name, a quotation, a discussion of "
+    "the term) but worth a second look. Notes never fail a build, not even with --strict.")
+LANGUAGE_ALLOW_UNUSED = _code(
+    "CP603", "language-allow-unused", W, "Allowed term is not used where it is allowed",
+    "Remove the term from `allow_terms:` or from the marker: the text it was written for no longer uses it "
+    "outside quotes.",
+    "A stale allow entry would silently let the term back in later.")
+LANGUAGE_ALLOW_UNKNOWN = _code(
+    "CP604", "language-allow-unknown", W, "Allowed term is not in language.yaml",
+    "Name one of the forms (or the id) of an entry in language.yaml; check the spelling.")
+LANGUAGE_LIST = _code(
+    "CP605", "language-list-invalid", E, "language.yaml has an entry that cannot be used",
+    "Fix the entry as the message says; the header of language.yaml describes the format.",
+    "A broken entry is left out of the language check until it is fixed.")
 
 # --- CP9xx: the build itself ---------------------------------------------------
 OUTPUT_NOT_WRITABLE = _code(

@@ -129,6 +129,7 @@ class CourseMeta(Strict):
     language: str = Field(default="en", pattern=r"^[a-z]{2}(_[a-z]{2})?$")
     idnumber: str | None = Field(default=None, max_length=100)
     units: list[UnitEntry] = Field(default_factory=list)
+    allow_terms: list[str] = Field(default_factory=list)      # language check: terms allowed here (CP6xx)
 
     _v_mastery = field_validator("mastery_score")(classmethod(lambda cls, v: _check_mastery(v)))
 
@@ -142,6 +143,7 @@ class UnitMeta(Strict):
     outcomes: list[str] = Field(min_length=1)
     sources: list[Union[str, SourceCite]] = Field(min_length=1)
     pages: list[str] | None = None
+    allow_terms: list[str] = Field(default_factory=list)      # language check: terms allowed here (CP6xx)
 
     @field_validator("outcomes")
     @classmethod
@@ -160,6 +162,7 @@ class PageMeta(Strict):
     description: str | None = None
     completion: Literal["view", "manual", "none"] | None = None
     competencies: list[Union[str, int, float]] = Field(default_factory=list)
+    allow_terms: list[str] = Field(default_factory=list)      # language check: terms allowed here (CP6xx)
 
 
 DUE_RE = re.compile(r"^\s*(\d+)\s*(day|days|week|weeks)\s*$")
@@ -180,6 +183,7 @@ class EssayMeta(Strict):
     completion: Literal["submit", "grade", "view", "manual", "none"] = "submit"
     competency_outcome: Literal["none", "evidence", "recommend", "complete"] | None = None
     competencies: list[Union[str, int, float]] = Field(default_factory=list)
+    allow_terms: list[str] = Field(default_factory=list)      # language check: terms allowed here (CP6xx)
 
     model_config = Strict.model_config | {"populate_by_name": True}
     _v_pass = field_validator("pass_")(classmethod(lambda cls, v: _check_pass(v)))
@@ -282,6 +286,7 @@ class QuizMeta(Strict):
     competencies: list[Union[str, int, float]] = Field(default_factory=list)
     questions: list[Union[str, QuizQuestionRef]] = Field(default_factory=list)
     random: list[RandomDraw] = Field(default_factory=list)
+    allow_terms: list[str] = Field(default_factory=list)      # language check: terms allowed here (CP6xx)
 
     _v_pass = field_validator("pass_")(classmethod(lambda cls, v: _check_pass(v)))
 
@@ -350,3 +355,4 @@ class QuestionFileMeta(Strict):
 
     name: str | None = Field(default=None, min_length=1, max_length=255)
     info: str | None = None
+    allow_terms: list[str] = Field(default_factory=list)      # language check: terms allowed here (CP6xx)

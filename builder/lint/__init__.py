@@ -1,0 +1,1 @@
+"""Checks of what the text says (as opposed to whether it builds)."""
