@@ -103,6 +103,9 @@ class Page:
     links: list["Link"] = field(default_factory=list)        # resolved competency links of the page itself
     competency_outcome: str | None = None                    # quiz/essay: overrides the course's
 
+    def __repr__(self) -> str:      # short: pages, units and courses refer to each other
+        return f"Page({self.key!r}, {self.kind})"
+
     @property
     def key(self) -> str:
         return f"{self.course_id}/{self.unit_id}/{self.id}"
@@ -124,6 +127,9 @@ class Unit:
     summary: Rendered | None = None
     shared: bool = False              # kept once in units/<id>/ at the repository root
     boundary: Path | None = None      # what its links may reach (shared units: their own folder)
+
+    def __repr__(self) -> str:
+        return f"Unit({self.key!r})"
 
     @property
     def key(self) -> str:
@@ -152,6 +158,9 @@ class Course:
     competency_outcome: str = "evidence"
     framework_pos: tuple[int, int] = (1, 1)
     mastery_score: float | None = None  # SCORM: course score (%) that counts as passed
+
+    def __repr__(self) -> str:
+        return f"Course({self.id!r})"
 
     @property
     def key(self) -> str:
@@ -194,3 +203,6 @@ class Project:
     shared_units_used: set[str] = field(default_factory=set)           # units/<id> listed by a course
     skipped_files: set[Path] = field(default_factory=set)  # sources that failed to load (no cascades)
     broken_frameworks: set[str] = field(default_factory=set)  # frameworks/*.yaml stems with errors
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.root)!r}, {len(self.courses)} courses)"

@@ -140,6 +140,9 @@ class Question:
     response_template: Md | None = None
     grader_info: Md | None = None
 
+    def __repr__(self) -> str:      # short: questions and categories refer to each other
+        return f"Question({self.id!r}, {self.qtype})"
+
     @property
     def key(self) -> str:
         assert self.category is not None
@@ -180,6 +183,9 @@ class Category:
     key: str                  # unique within a build: "<course or shared>/<id>"
     info: Md | None = None
     questions: list[Question] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"Category({self.key!r}, {len(self.questions)} questions)"
 
 
 @dataclass
