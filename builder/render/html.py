@@ -12,6 +12,8 @@ reach a package even if a check were missed.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +92,10 @@ def shift_headings(html: str, by: int) -> str:
 _MD = None
 
 
+@functools.lru_cache(maxsize=16384)
 def markdown_to_html(text: str) -> str:
+    """Markdown -> HTML (unchecked). Cached: shared units render once for every course that uses them,
+    and short texts (feedback such as "Not quite.") repeat."""
     global _MD
     if _MD is None:
         _MD = md_lib.Markdown(extensions=MD_EXTENSIONS, extension_configs=MD_CONFIG, output_format="html")
