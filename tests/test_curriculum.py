@@ -149,8 +149,8 @@ def test_coverage_holds(project):
 
 def test_the_coverage_command_holds_the_numbers(tmp_path):
     runner = CliRunner()
-    res = runner.invoke(main, ["--root", str(REPO), "coverage", "theory-and-practice-autism", "--fail-under", "100",
-                               "--out", str(tmp_path / "a")])
+    res = runner.invoke(main, ["--root", str(REPO), "coverage", "theory-and-practice-autism", "theory-and-practice-mh",
+                               "--fail-under", "100", "--out", str(tmp_path / "a")])
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["--root", str(REPO), "coverage", "--fail-under", "80", "--out", str(tmp_path / "b")])
     assert res.exit_code == 0, res.output
