@@ -220,26 +220,27 @@ def _salvage_course_meta(data, cid: str):
                            audience=text("audience", ""), framework=None, language="en", idnumber=None, units=units)
 
 
-def _check_orphans(cdir: Path, listed: set[str], diags: Diagnostics) -> None:
-    udir = cdir / "units"
+def _unit_ids(udir: Path):
+    """(id, path) of each unit in a units/ folder: <id>/ or <id>.md, skipping hidden and _ names."""
     if not udir.is_dir():
         return
     for p in sorted(udir.iterdir()):
         if p.name.startswith((".", "_")):
             continue
         uid = p.stem if p.is_file() and p.suffix == ".md" else p.name if p.is_dir() else None
-        if uid and uid not in listed:
+        if uid:
+            yield uid, p
+
+
+def _check_orphans(cdir: Path, listed: set[str], diags: Diagnostics) -> None:
+    for uid, p in _unit_ids(cdir / "units"):
+        if uid not in listed:
             diags.add(codes.ORPHAN_UNIT, f"'{p.name}' is in units/ but not listed in course.yaml", p)
 
 
 def _check_shared_orphans(udir: Path, used: set[str], diags: Diagnostics) -> None:
-    if not udir.is_dir():
-        return
-    for p in sorted(udir.iterdir()):
-        if p.name.startswith((".", "_")):
-            continue
-        uid = p.stem if p.is_file() and p.suffix == ".md" else p.name if p.is_dir() else None
-        if uid and uid not in used:
+    for uid, p in _unit_ids(udir):
+        if uid not in used:
             diags.add(codes.ORPHAN_UNIT, f"shared unit '{p.name}' is in units/ but no course lists it", p,
                       hint=f"List it in a course.yaml as '- shared: {uid}', or move it out of units/.")
 
