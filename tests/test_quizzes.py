@@ -9,8 +9,8 @@ from lxml import etree
 
 from builder.formats.moodle.qxml import read_questions
 from builder.formats.moodle.verify import open_backup, verify_mbz
-from conftest import run_build, run_check
-from quizdata import BANK_PATH, QUIZ, QUIZ_PATH, SHARED_PATH, quiz_files
+from conftest import run_build
+from quizdata import quiz_files
 
 
 @pytest.fixture
