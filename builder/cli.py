@@ -264,5 +264,49 @@ def codes_cmd(fmt: str) -> None:
             click.echo(f"{c.id}  {c.severity.value:<7}  {c.slug:<28} {c.title}")
 
 
+@main.group(name="new")
+def new_group() -> None:
+    """Start a course or a unit from valid, commented sources."""
+
+
+def _scaffolded(fn, *args) -> None:
+    from .scaffold import ScaffoldError
+    try:
+        done = fn(*args)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    root = args[0]
+    for f in done.files:
+        click.echo(f"wrote {f.relative_to(root).as_posix()}")
+    for n in done.notes:
+        click.echo(n)
+
+
+@new_group.command(name="course")
+@click.argument("course_id", metavar="ID")
+@click.option("--title", default=None, help="The course's full name (default: from the id).")
+@click.option("--hours", type=click.FloatRange(0.25, 1000), default=1.0, show_default=True,
+              help="Study time of its first unit (and so of the course, to start with).")
+@click.pass_context
+@_guard
+def new_course_cmd(ctx: click.Context, course_id: str, title: str | None, hours: float) -> None:
+    """Create courses/ID/ with a course.yaml and a first unit (a page and a quiz)."""
+    from .scaffold import new_course
+    _scaffolded(new_course, ctx.obj["root"] or _root(None), course_id, title, hours)
+
+
+@new_group.command(name="unit")
+@click.argument("course_id", metavar="COURSE")
+@click.argument("unit_id", metavar="ID")
+@click.option("--hours", type=click.FloatRange(0.25, 1000), default=1.0, show_default=True,
+              help="Study time of the unit (added to the course's hours).")
+@click.pass_context
+@_guard
+def new_unit_cmd(ctx: click.Context, course_id: str, unit_id: str, hours: float) -> None:
+    """Create courses/COURSE/units/ID/ (a page and a quiz) and list it in the course."""
+    from .scaffold import new_unit
+    _scaffolded(new_unit, ctx.obj["root"] or _root(None), course_id, unit_id, hours)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,63 @@
+"""`coursepack new course|unit`: what an author starts from passes `check --strict` and builds."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from builder.cli import main
+from conftest import SOURCES_YAML, run_build, run_check, write_tree
+
+
+def _cli(root, *args):
+    return CliRunner().invoke(main, ["--root", str(root), *args])
+
+
+def _repo(tmp_path):
+    return write_tree(tmp_path / "repo", {"sources.yaml": SOURCES_YAML, "courses/.keep": ""})
+
+
+def test_a_new_course_and_unit_pass_strict_and_build(tmp_path):
+    root = _repo(tmp_path)
+    res = _cli(root, "new", "course", "peer-values", "--title", "Peer values: a first look")
+    assert res.exit_code == 0, res.output
+    assert "wrote courses/peer-values/course.yaml" in res.output
+    res = _cli(root, "new", "unit", "peer-values", "listening", "--hours", "0.5")
+    assert res.exit_code == 0, res.output
+    assert "now 1.5" in res.output
+    course = (root / "courses/peer-values/course.yaml").read_text()
+    assert "  - introduction\n  - listening\n" in course and "hours: 1.5" in course
+    assert "title: Peer values: a first look" not in course          # a colon needs quotes in YAML
+    d = run_check(root)
+    assert not d.has_errors(strict=True), [x.format_text() for x in d.sorted()]
+    diags, res = run_build(root, tmp_path / "out")
+    assert not diags.has_errors()
+    assert (tmp_path / "out/moodle/peer-values.mbz").is_file() and (tmp_path / "out/scorm12/peer-values.zip").is_file()
+    c = res.project.courses[0]
+    assert c.title == "Peer values: a first look" and [u.id for u in c.units] == ["introduction", "listening"]
+    assert [p.kind for p in c.units[1].pages] == ["page", "quiz"]
+
+
+def test_every_field_is_explained(tmp_path):
+    root = _repo(tmp_path)
+    _cli(root, "new", "course", "demo")
+    for rel in ("courses/demo/course.yaml", "courses/demo/units/introduction/unit.md"):
+        lines = [ln for ln in (root / rel).read_text().splitlines()
+                 if ln and ln[0].isalpha() and ":" in ln and not ln.startswith(("audience", "units"))]
+        assert lines and all("#" in ln for ln in lines), [ln for ln in lines if "#" not in ln]
+
+
+def test_mistakes_get_a_clear_message_and_nothing_is_overwritten(tmp_path):
+    root = _repo(tmp_path)
+    assert _cli(root, "new", "course", "demo").exit_code == 0
+    before = (root / "courses/demo/course.yaml").read_text()
+    for args, words in [(("new", "course", "demo"), "already exists"),
+                        (("new", "course", "Bad_Id"), "not a valid course id"),
+                        (("new", "unit", "nope", "x"), "no course 'nope'"),
+                        (("new", "unit", "demo", "introduction"), "already exists")]:
+        res = _cli(root, *args)
+        assert res.exit_code != 0 and words in res.output and "Traceback" not in res.output, (args, res.output)
+    assert (root / "courses/demo/course.yaml").read_text() == before
+    (root / "sources.yaml").write_text("")
+    res = _cli(root, "new", "course", "other")
+    assert res.exit_code != 0 and "sources.yaml has no document" in res.output
+    assert not (root / "courses/other").exists()
