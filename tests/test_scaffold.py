@@ -61,3 +61,42 @@ def test_mistakes_get_a_clear_message_and_nothing_is_overwritten(tmp_path):
     res = _cli(root, "new", "course", "other")
     assert res.exit_code != 0 and "sources.yaml has no document" in res.output
     assert not (root / "courses/other").exists()
+
+
+def test_the_pull_request_workflow_runs_real_commands():
+    """Every coursepack command in the shipped workflow and hook parses with the CLI's own options."""
+    import shlex
+
+    import click
+    import yaml
+
+    from conftest import REPO
+    flow = yaml.safe_load((REPO / ".github/workflows/coursepack.yml").read_text())
+    hook = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
+    lines = [ln.strip() for step in flow["jobs"]["check"]["steps"] for ln in str(step.get("run", "")).splitlines()]
+    lines += [h["entry"].replace(".venv/bin/", "") for r in hook["repos"] for h in r["hooks"]]
+    commands = [shlex.split(ln.split("${{")[0]) for ln in lines if ln.startswith("coursepack ")]
+    assert len(commands) >= 4
+    for argv in commands:
+        ctx = main.make_context("coursepack", argv[1:2])
+        sub = main.get_command(ctx, argv[1])
+        assert isinstance(sub, click.Command), argv
+        sub.make_context(argv[1], argv[2:], parent=ctx)        # raises on an unknown option
+
+
+def test_github_annotations_follow_the_documented_syntax(tmp_path):
+    """::error file={name},line={line},col={col},title={title}::{message}, with %, CR, LF (and , : in
+    properties) escaped, as GitHub's workflow-commands documentation gives them."""
+    root = _repo(tmp_path)
+    _cli(root, "new", "course", "demo")
+    page = root / "courses/demo/units/introduction/01-introduction.md"
+    page.write_text(page.read_text() + "\n![](missing 50%.png)\n")
+    res = _cli(root, "check", "--format", "github")
+    assert res.exit_code == 1
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("::error "))
+    assert line.startswith("::error file=courses/demo/units/introduction/01-introduction.md,line=")
+    props, message = line[len("::error "):].split("::", 1)
+    keys = [p.split("=", 1)[0] for p in props.split(",")]
+    assert keys == ["file", "line", "col", "title"]
+    assert "\n" not in message and "%0A" in message                # message and hint on two lines
+    assert "50%25" in message                                        # a literal % is escaped
