@@ -264,6 +264,40 @@ def codes_cmd(fmt: str) -> None:
             click.echo(f"{c.id}  {c.severity.value:<7}  {c.slug:<28} {c.title}")
 
 
+@main.command(name="preview")
+@click.argument("courses", nargs=-1)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--open/--no-open", "open_browser", default=True, show_default=True,
+              help="Open the preview in the default web browser.")
+@click.pass_context
+@_guard
+def preview_cmd(ctx: click.Context, courses: tuple[str, ...], port: int, open_browser: bool) -> None:
+    """Serve the courses as a local website that rebuilds and reloads when a source changes.
+
+    Pages, quizzes you can try, each essay's rubric and the coverage report, on 127.0.0.1 only.
+    Problems in the sources show in the page with their file and line. Stop with Ctrl+C.
+    """
+    from .preview import serve
+    root = ctx.obj["root"] or _root(None)
+
+    def ready(site, url, seconds):
+        state = f"{len(site.problems)} problem(s) to fix" if site.problems else "built"
+        click.echo(f"preview: {url}  ({state} in {seconds:.1f} s; watching for changes, Ctrl+C to stop)")
+        if open_browser:
+            import webbrowser
+            webbrowser.open(url)
+
+    def changed(site):
+        click.echo(f"rebuilt (version {site.version}): " + (f"{len(site.problems)} problem(s)" if site.problems
+                                                            else "ok"))
+
+    try:
+        serve(root, list(courses) or None, port, ready, changed)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}; try --port 0") from None
+
+
 @main.group(name="new")
 def new_group() -> None:
     """Start a course or a unit from valid, commented sources."""

@@ -196,3 +196,17 @@ def test_quiz_data_keeps_what_the_player_scores(tmp_path):
                 assert sum(a["f"] for a in q["answers"] if a["f"] > 0) == pytest.approx(1), q["id"]
             elif q["type"] in ("multichoice", "truefalse", "shortanswer", "numerical"):
                 assert max(a["f"] for a in q["answers"]) == 1, q["id"]
+
+
+def test_learners_see_how_each_essay_is_marked(built):
+    """Essay pages carry their rubric (criteria and levels) into the player, as in the Moodle assignment."""
+    import json
+    index = zipfile.ZipFile(io.BytesIO(built[("scorm12", "intro-to-peer-support")])).read("index.html").decode()
+    data = json.loads(re.search(r'<script id="cp-course" type="application/json">(.*?)</script>', index, re.S)
+                      .group(1).replace("<\\/", "</"))
+    essays = [p for p in data["pages"] if p["kind"] == "essay"]
+    assert len(essays) == 4
+    for p in essays:
+        crit = p["rubric"]["criteria"]
+        assert len(crit) == 4 and all([lv["score"] for lv in c["levels"]] == [0, 1, 2, 3] for c in crit)
+        assert p["words"] == 300

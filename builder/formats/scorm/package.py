@@ -138,6 +138,13 @@ def course_data(course: Course, version: str, pages: _Pages) -> dict:
                             "weight": quiz.grade or total, "intro": _md(quiz.intro), "essays": skipped})
         elif page.kind == "essay":
             essays += 1
+            rubric = page.essay.rubric if page.essay else None
+            if rubric is not None:        # learners see how their essay will be marked
+                entry["rubric"] = {"name": rubric.name, "criteria": [
+                    {"description": c.description, "levels": [{"score": lv.score, "definition": lv.definition}
+                                                               for lv in c.levels]} for c in rubric.criteria]}
+            if page.essay and page.essay.word_limit:
+                entry["words"] = page.essay.word_limit
         out_pages.append(entry)
     return {
         "format": 1, "version": version, "id": course.id, "title": course.title, "hours": course.hours,

@@ -554,7 +554,9 @@
       if (p.kind === "essay") {
         main.appendChild(h("div", { "class": "cp-callout", role: "note" }, [h("p", {
           text: "This reflective essay is submitted and marked on your learning platform's course (Moodle), " +
-            "with its rubric. It is not marked in this package: read the task here and write it there." })]));
+            "with its rubric. It is not marked in this package: read the task here and write it there." +
+            (p.words ? " Word limit: " + p.words + "." : "") })]));
+        if (p.rubric) main.appendChild(rubricTable(p.rubric));
       }
       if (p.kind === "quiz" && p.quiz !== undefined) renderQuiz(main, p.quiz);
     }
@@ -563,6 +565,22 @@
     if (app.classList.contains("cp-nav-open")) { app.classList.remove("cp-nav-open"); els.toggle.setAttribute("aria-expanded", "false"); }
     refreshChrome();
     save();
+  }
+
+  function rubricTable(r) {
+    var box = h("section", { "class": "cp-rubric", "aria-label": "How this essay is marked" }, [
+      h("h2", { text: "How this essay is marked" })]);
+    var table = h("table", { "class": "cp-rubric-table" });
+    r.criteria.forEach(function (c) {
+      var row = h("tr", {}, [h("th", { scope: "row", text: c.description })]);
+      c.levels.forEach(function (lv) {
+        row.appendChild(h("td", {}, [h("span", { "class": "cp-points", text: lv.score + (lv.score === 1 ? " point" : " points") }),
+          h("span", { text: lv.definition })]));
+      });
+      table.appendChild(row);
+    });
+    box.appendChild(h("div", { "class": "cp-scroll" }, [table]));
+    return box;
   }
 
   function pager(i) {
