@@ -33,13 +33,28 @@ from .util.atomic import OutputError, write_atomic
 FORMATS = ("moodle", "scorm12", "scorm2004", "coverage")
 
 
+class Progress:
+    """What a long build reports as it goes (the CLI draws a bar on a terminal); does nothing by default."""
+
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, label: str) -> None:
+        pass
+
+
+QUIET = Progress()
+
+
 def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None,
-                  formats: tuple[str, ...] = FORMATS) -> Project:
+                  formats: tuple[str, ...] = FORMATS, progress: Progress = QUIET) -> Project:
     project = load_project(root, diags, only)
     shared = Renderer(None, diags, project.skipped_files, boundary=root / "questions")
     for cat in project.shared_categories:
         render_category(cat, shared)
+    progress.start(len(project.courses) * (1 + len(package_steps(formats))))
     for course in project.courses:
+        progress.advance(f"checking {course.id}")
         Renderer(course, diags, project.skipped_files).render_course()
         _check_scorm_state(course, formats, diags)
     language.check_project(project, diags)
@@ -87,13 +102,19 @@ def moodle_path(course_id: str, target_key: str) -> Path:
     return Path("moodle") / target_key / f"{course_id}.mbz"
 
 
-def produce(project: Project, formats: tuple[str, ...], moodle: str) -> list[Output]:
+def package_steps(formats: tuple[str, ...]) -> list[str]:
+    """The per-course packaging steps of a build (one progress step each)."""
+    return [f for f in ("moodle", *scorm.VERSIONS) if f in formats]
+
+
+def produce(project: Project, formats: tuple[str, ...], moodle: str, progress: Progress = QUIET) -> list[Output]:
     outputs: list[Output] = []
     if "moodle" in formats:
         for key, fw in sorted(project.frameworks.items()):
             outputs.append(Output(Path("moodle") / "frameworks" / f"{key}.csv", framework_csv(fw), "", "framework"))
     for course in project.courses:
         if "moodle" in formats:
+            progress.advance(f"{course.id}: Moodle backup")
             for key in moodle_targets(moodle):
                 target = TARGETS[key]
                 data = build_mbz(course, project, target)
@@ -106,6 +127,7 @@ def produce(project: Project, formats: tuple[str, ...], moodle: str) -> list[Out
     for version in scorm.VERSIONS:
         if version in formats:
             for course in project.courses:
+                progress.advance(f"{course.id}: {scorm.LABELS[version]}")
                 outputs.append(Output(Path(version) / f"{course.id}.zip", scorm.build_scorm(course, project, version),
                                       course.id, version))
     if "coverage" in formats and project.frameworks:
@@ -115,13 +137,14 @@ def produce(project: Project, formats: tuple[str, ...], moodle: str) -> list[Out
 
 
 def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = None,
-          formats: tuple[str, ...] = FORMATS, moodle: str = DEFAULT_TARGET, strict: bool = False) -> BuildResult:
-    project = check_project(root, diags, only, formats)
+          formats: tuple[str, ...] = FORMATS, moodle: str = DEFAULT_TARGET, strict: bool = False,
+          progress: Progress = QUIET) -> BuildResult:
+    project = check_project(root, diags, only, formats, progress)
     result = BuildResult(project)
     if diags.has_errors(strict):
         return result
     try:
-        result.outputs = produce(project, formats, moodle)
+        result.outputs = produce(project, formats, moodle, progress)
     except Exception as exc:  # a bug in a packager must not leave half a build behind
         if os.environ.get("COURSEPACK_DEBUG"):
             raise

@@ -144,14 +144,18 @@ def build_cmd(ctx: click.Context, courses: tuple[str, ...], out: Path | None, fo
       build/moodle/<4.5|4.1>/<course>.mbz   with --moodle 4.5 / 4.1 / all
       build/moodle/<course>-questions.xml   the course's question bank as Moodle XML
       build/moodle/frameworks/<id>.csv      each framework for Moodle's competency importer
+      build/scorm12/<course>.zip, build/scorm2004/<course>.zip   SCORM packages
       build/coverage/index.html, coverage.json, coverage.csv   the coverage report
+
+    On a terminal a progress bar shows what is being built (not with --quiet, in CI or when piped).
     """
     root = ctx.obj["root"] or _root(None)
     out = (out or root / "build")
     fmts = FORMATS if "all" in formats else tuple(formats)
     diags = Diagnostics(root=root)
     t0 = time.perf_counter()
-    result = build(root, out, diags, list(courses) or None, fmts, moodle, strict)
+    with _progress_bar(enabled=not quiet and fmt == "text") as bar:
+        result = build(root, out, diags, list(courses) or None, fmts, moodle, strict, progress=bar)
     _emit(diags, fmt, strict, quiet)
     if diags.has_errors(strict):
         if fmt == "text":
@@ -164,6 +168,43 @@ def build_cmd(ctx: click.Context, courses: tuple[str, ...], out: Path | None, fo
                    f"{len(result.unchanged)} unchanged ({dt:.2f} s)")
         for o in result.outputs:
             click.echo(f"  {_show(out / o.path)}  ({len(o.data):,} bytes)")
+
+
+class _Bar:
+    """A progress bar on stderr (rich), only on a terminal and outside CI; NO_COLOR is honoured by rich."""
+
+    def __init__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        self.p = Progress(TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=Console(stderr=True), transient=True)
+        self.task = None
+
+    def start(self, total: int) -> None:
+        self.task = self.p.add_task("checking", total=total)
+
+    def advance(self, label: str) -> None:
+        if self.task is not None:
+            self.p.update(self.task, description=label, advance=1)
+
+
+class _progress_bar:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty() and not os.environ.get("CI")
+        self.bar = None
+
+    def __enter__(self):
+        from .build import QUIET
+        if not self.enabled:
+            return QUIET
+        self.bar = _Bar()
+        self.bar.p.start()
+        return self.bar
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.p.stop()
+        return False
 
 
 def _show(p: Path) -> str:

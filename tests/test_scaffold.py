@@ -100,3 +100,28 @@ def test_github_annotations_follow_the_documented_syntax(tmp_path):
     assert keys == ["file", "line", "col", "title"]
     assert "\n" not in message and "%0A" in message                # message and hint on two lines
     assert "50%25" in message                                        # a literal % is escaped
+
+
+def test_progress_is_reported_step_by_step_and_silent_by_default(make_repo, tmp_path):
+    """The build reports one step per course check and per package, totals first (the terminal bar's data);
+    the CLI draws nothing when its output is not a terminal (CI logs stay clean)."""
+    from builder.build import Progress, build
+    from builder.diagnostics import Diagnostics
+
+    class Record(Progress):
+        def __init__(self):
+            self.total, self.labels = None, []
+
+        def start(self, total):
+            self.total = total
+
+        def advance(self, label):
+            self.labels.append(label)
+
+    root = make_repo()
+    rec = Record()
+    build(root, tmp_path / "out", Diagnostics(root=root), progress=rec)
+    assert rec.total == len(rec.labels) == 4            # 1 course: check, Moodle, SCORM 1.2, SCORM 2004
+    assert rec.labels == ["checking demo", "demo: Moodle backup", "demo: SCORM 1.2", "demo: SCORM 2004"]
+    res = _cli(root, "build", "--out", str(tmp_path / "o2"))
+    assert res.exit_code == 0 and "\x1b[" not in res.output and "SCORM" not in res.output.split("built")[0]

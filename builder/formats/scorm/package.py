@@ -26,6 +26,7 @@ from ...util.archive import zip_bytes
 from .data import STATE_LIMITS, _options, player_pages, quiz_slots, state_budget
 
 VERSIONS = ("scorm12", "scorm2004")
+LABELS = {"scorm12": "SCORM 1.2", "scorm2004": "SCORM 2004"}
 _TOKEN = re.compile(r"(src|href)=\"cp-(asset|page):([^\"#]+)(#[^\"]*)?\"")
 _SLOT = re.compile(r"cpslot(\d+)x")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
