@@ -143,3 +143,39 @@ def test_summaries_may_not_hold_images(make_repo):
     got = run_check(root).sorted()
     assert [g.code.id for g in got] == ["CP205"]
     assert got[0].path == "courses/demo/course.yaml" and got[0].line == 3
+
+
+def test_plain_lines_skip_the_parser_with_the_same_html():
+    """The fast path for one-line plain prose gives exactly what Python-Markdown gives, on every text of
+    the curriculum and on edge cases that must go to the parser."""
+    from pathlib import Path
+
+    from builder.build import check_project
+    from builder.diagnostics import Diagnostics
+    from builder.render import html as R
+    from conftest import REPO
+    seen: list[str] = []
+    real = R.Renderer._render
+
+    def spy(self, ctx):
+        seen.append(ctx.source)
+        return real(self, ctx)
+
+    R.Renderer._render = spy
+    try:
+        check_project(Path(REPO), Diagnostics(root=REPO))
+    finally:
+        R.Renderer._render = real
+    fast = [t for t in seen if R._plain_paragraph(t) is not None]
+    assert len(fast) > 1000
+    import markdown
+    ref = markdown.Markdown(extensions=R.MD_EXTENSIONS, extension_configs=R.MD_CONFIG, output_format="html")
+    for t in sorted(set(fast) | {"Right. It's 5% & more (see A/B).", "“Quoted” — yes"}):
+        ref.reset()
+        raw = ref.convert(t)
+        assert R._plain_paragraph(t) == raw == R.sanitize(raw), t      # what the parser and sanitiser give
+    for t in ["1. A list", "- item", "# Heading", "> quote", "!!! note", "two  spaces", "a\nb", "*em*", "`code`",
+              "[link](x)", "a_b_c", "{: .x}", "a < b"]:
+        assert R._plain_paragraph(t) is None, t
+    md = R.markdown_to_html
+    assert md("Not quite.") == "<p>Not quite.</p>"

@@ -13,6 +13,7 @@ reach a package even if a check were missed.
 from __future__ import annotations
 
 import functools
+import html as html_lib
 
 import re
 from dataclasses import dataclass, field
@@ -92,10 +93,26 @@ def shift_headings(html: str, by: int) -> str:
 _MD = None
 
 
+# One line of plain prose (most answers, feedback and titles): Python-Markdown would only wrap it in <p>.
+_PLAIN_LINE = re.compile(r"[A-Za-z0-9 ,.;:?!'\"()\-–—’‘“”/%&+=@$£€]*\Z")
+_BLOCK_START = re.compile(r"([-+*#>!]|\d+[.)])")
+
+
+def _plain_paragraph(text: str) -> str | None:
+    s = text.strip()
+    if not s or "\n" in s or "  " in s or not _PLAIN_LINE.match(s) or _BLOCK_START.match(s):
+        return None
+    return "<p>" + html_lib.escape(s, quote=False) + "</p>"
+
+
 @functools.lru_cache(maxsize=16384)
 def markdown_to_html(text: str) -> str:
     """Markdown -> HTML (unchecked). Cached: shared units render once for every course that uses them,
-    and short texts (feedback such as "Not quite.") repeat."""
+    and short texts (feedback such as "Not quite.") repeat. A line of plain prose skips the parser
+    (the same output; tests/test_render.py holds them equal on the whole curriculum)."""
+    plain = _plain_paragraph(text)
+    if plain is not None:
+        return plain
     global _MD
     if _MD is None:
         _MD = md_lib.Markdown(extensions=MD_EXTENSIONS, extension_configs=MD_CONFIG, output_format="html")
@@ -199,6 +216,9 @@ class Renderer:
         self.diags.add(code, message, ctx.file, line, col, hint=hint)
 
     def _render(self, ctx: _Ctx) -> Rendered:
+        plain = _plain_paragraph(ctx.source)
+        if plain is not None:         # escaped prose in a <p>: nothing to check, nothing to sanitise
+            return Rendered(html=plain)
         try:
             raw = markdown_to_html(ctx.source)
         except Exception as exc:  # Python-Markdown extensions can fail on odd input
