@@ -1,36 +1,44 @@
 """Benchmark: how long a build takes, against a baseline measured in the same run.
 
-    make bench            (or: .venv/bin/python bench/run.py [--repeat N])
+    make bench                        small (this repository's curriculum) and medium
+    .venv/bin/python bench/run.py --size small medium large [--repeat N] [--markdown]
 
-For the repository's own curriculum it measures
+For each size it measures, cold (caches cleared before every run):
 
 * check: load, validate and render every course;
-* build: check plus packaging into every Moodle target, in memory;
-* baseline: writing the very same output bytes into the same archives with no
-  compiling at all (the floor a build cannot go below).
+* build: check plus packaging into every format (Moodle 4.1/4.5/5.0, question XML, framework CSV,
+  SCORM 1.2 and 2004, coverage report), in memory;
+* baseline: writing the very same output bytes into the same archives (tar.gz, zip) with no
+  compiling at all: the floor a build cannot go below;
 
-and prints wall times (best of N), peak memory, and each figure as a ratio to
-the baseline, because ratios survive a change of machine and absolute seconds
-do not.
+and prints wall times (best of N), each as a ratio to that baseline (ratios survive a change of
+machine, seconds do not), time per page and per question, and peak memory (each size runs in its
+own process, so its peak is its own). Synthetic sizes come from bench/gen.py into build/bench/.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import platform
 import resource
+import subprocess
 import sys
+import tarfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from builder.build import check_project, produce  # noqa: E402
-from builder.render.html import markdown_to_html  # noqa: E402
+from builder.build import FORMATS, check_project, produce  # noqa: E402
 from builder.diagnostics import Diagnostics  # noqa: E402
-from builder.formats.moodle.verify import open_backup  # noqa: E402
-from builder.util.archive import tar_gz  # noqa: E402
+from builder.render.html import markdown_to_html  # noqa: E402
+from builder.util.archive import tar_gz, zip_bytes  # noqa: E402
+
+SIZES = {"small": None, "medium": 50, "large": 500}
 
 
 def best(fn, repeat: int) -> tuple[float, object]:
@@ -43,42 +51,103 @@ def best(fn, repeat: int) -> tuple[float, object]:
     return min(times), result
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--root", type=Path, default=ROOT)
-    args = ap.parse_args()
+def _entries(data: bytes, suffix: str):
+    if suffix == ".mbz":
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            return "tar", {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    if suffix == ".zip":
+        z = zipfile.ZipFile(io.BytesIO(data))
+        return "zip", {n: z.read(n) for n in z.namelist()}
+    return "raw", data
 
+
+def measure(root: Path, repeat: int) -> dict:
     def do_check():
-        d = Diagnostics(root=args.root)
-        p = check_project(args.root, d)
+        d = Diagnostics(root=root)
+        p = check_project(root, d)
         if d.has_errors():
-            raise SystemExit("the sources have errors; run `coursepack check`")
+            raise SystemExit(f"the sources in {root} have errors; run `coursepack check`")
         return p
 
     def do_build():
-        return produce(do_check(), ("moodle",), "all")
+        return produce(do_check(), FORMATS, "all")
 
-    t_check, project = best(do_check, args.repeat)
-    t_build, outputs = best(do_build, args.repeat)
-    entries = [open_backup(o.data).entries for o in outputs if o.path.suffix == ".mbz"]
+    t_check, project = best(do_check, repeat)
+    t_build, outputs = best(do_build, repeat)
+    parts = [_entries(o.data, o.path.suffix) for o in outputs]
 
     def baseline():
-        return [tar_gz(e) for e in entries]
+        return [tar_gz(e) if k == "tar" else zip_bytes(e) if k == "zip" else bytes(e) for k, e in parts]
 
-    t_base, _ = best(baseline, args.repeat)
+    t_base, _ = best(baseline, repeat)
     pages = sum(len(c.pages()) for c in project.courses)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    size = sum(len(o.data) for o in outputs)
-    print(f"machine: {platform.machine()}, {platform.system()} {platform.release()}, "
-          f"Python {platform.python_version()}")
-    print(f"input: {len(project.courses)} course(s), {pages} pages; output: {len(outputs)} files "
-          f"({len(entries)} backups), {size:,} bytes")
-    print()
-    print(f"{'step':<10} {'best of ' + str(args.repeat):>12} {'x baseline':>11} {'per page':>10}")
-    for name, t in (("baseline", t_base), ("check", t_check), ("build", t_build)):
-        print(f"{name:<10} {t * 1000:>10.1f} ms {t / t_base:>10.1f}x {t / max(pages, 1) * 1000:>8.2f} ms")
-    print(f"\npeak memory (RSS): {peak_mb:.0f} MB")
+    questions = sum(len(cat.questions) for c in project.courses for cat in c.categories)
+    return {"courses": len(project.courses), "pages": pages, "questions": questions, "files": len(outputs),
+            "bytes": sum(len(o.data) for o in outputs), "baseline": t_base, "check": t_check, "build": t_build,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def prepare(size: str) -> Path:
+    if SIZES[size] is None:
+        return ROOT
+    from gen import generate
+    root = ROOT / "build" / "bench" / size
+    stamp = root / ".complete"
+    if not stamp.is_file():
+        import shutil
+        shutil.rmtree(root, ignore_errors=True)
+        t0 = time.perf_counter()
+        counts = generate(root, SIZES[size])
+        stamp.write_text(json.dumps(counts))
+        print(f"generated {size}: {counts} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return root
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", nargs="+", choices=list(SIZES), default=["small", "medium"])
+    ap.add_argument("--repeat", type=int, default=None, help="runs per step (default: 5 small, 2 medium, 1 large)")
+    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown (for bench/RESULTS.md)")
+    ap.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child is not None:
+        print(json.dumps(measure(args.child, args.repeat or 1)))
+        return 0
+    sys.path.insert(0, str(Path(__file__).parent))
+    rows = {}
+    for size in args.size:
+        root = prepare(size)
+        repeat = args.repeat or {"small": 5, "medium": 2, "large": 1}[size]
+        out = subprocess.run([sys.executable, __file__, "--child", str(root), "--repeat", str(repeat)],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            print(out.stderr, file=sys.stderr)
+            return 1
+        rows[size] = json.loads(out.stdout.strip().splitlines()[-1]) | {"repeat": repeat}
+    print(f"machine: {platform.machine()}, {platform.system()} {platform.release()}, Python "
+          f"{platform.python_version()}, {__import__('os').cpu_count()} CPUs")
+    head = ["size", "courses", "pages", "questions", "check", "build (all formats)", "baseline", "check x",
+            "build x", "per page", "per question", "peak RSS"]
+    lines = []
+    for size, r in rows.items():
+        lines.append([size, str(r["courses"]), f"{r['pages']:,}", f"{r['questions']:,}", f"{r['check']:.2f} s",
+                      f"{r['build']:.2f} s", f"{r['baseline']:.2f} s", f"{r['check'] / r['baseline']:.1f}x",
+                      f"{r['build'] / r['baseline']:.1f}x", f"{r['build'] / max(r['pages'], 1) * 1000:.2f} ms",
+                      f"{r['build'] / max(r['questions'], 1) * 1000:.2f} ms", f"{r['rss_mb']:.0f} MB"])
+    if "medium" in rows and "large" in rows:
+        print(f"large / medium build time: {rows['large']['build'] / rows['medium']['build']:.1f}x "
+              f"for {rows['large']['pages'] / rows['medium']['pages']:.0f}x the pages")
+    if args.markdown:
+        print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+        for ln in lines:
+            print("| " + " | ".join(ln) + " |")
+    else:
+        widths = [max(len(h), *(len(ln[i]) for ln in lines)) for i, h in enumerate(head)]
+        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+        for ln in lines:
+            print("  ".join(c.rjust(w) for c, w in zip(ln, widths)))
+    print("best of N cold runs (N: " + ", ".join(f"{s} {r['repeat']}" for s, r in rows.items()) + "); "
+          "x = ratio to the baseline of the same size in the same run; per page/question = build time divided")
     return 0
 
 
