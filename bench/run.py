@@ -25,7 +25,6 @@ import platform
 import resource
 import subprocess
 import sys
-import tarfile
 import time
 import zipfile
 from pathlib import Path
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from builder.build import FORMATS, check_project, produce  # noqa: E402
 from builder.diagnostics import Diagnostics  # noqa: E402
+from builder.formats.moodle.verify import open_backup  # noqa: E402
 from builder.render.html import markdown_to_html  # noqa: E402
 from builder.util.archive import tar_gz, zip_bytes  # noqa: E402
 
@@ -53,8 +53,7 @@ def best(fn, repeat: int) -> tuple[float, object]:
 
 def _entries(data: bytes, suffix: str):
     if suffix == ".mbz":
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            return "tar", {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+        return "tar", open_backup(data).entries
     if suffix == ".zip":
         z = zipfile.ZipFile(io.BytesIO(data))
         return "zip", {n: z.read(n) for n in z.namelist()}

@@ -128,7 +128,7 @@ def produce(project: Project, formats: tuple[str, ...], moodle: str, progress: P
         if version in formats:
             for course in project.courses:
                 progress.advance(f"{course.id}: {scorm.LABELS[version]}")
-                outputs.append(Output(Path(version) / f"{course.id}.zip", scorm.build_scorm(course, project, version),
+                outputs.append(Output(Path(version) / f"{course.id}.zip", scorm.build_scorm(course, version),
                                       course.id, version))
     if "coverage" in formats and project.frameworks:
         for name, data in coverage_report.outputs(build_report(project)).items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -188,23 +189,15 @@ class _Bar:
             self.p.update(self.task, description=label, advance=1)
 
 
-class _progress_bar:
-    def __init__(self, enabled: bool):
-        self.enabled = enabled and sys.stderr.isatty() and not os.environ.get("CI")
-        self.bar = None
-
-    def __enter__(self):
-        from .build import QUIET
-        if not self.enabled:
-            return QUIET
-        self.bar = _Bar()
-        self.bar.p.start()
-        return self.bar
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.p.stop()
-        return False
+@contextlib.contextmanager
+def _progress_bar(enabled: bool):
+    from .build import QUIET
+    if not (enabled and sys.stderr.isatty() and not os.environ.get("CI")):
+        yield QUIET
+        return
+    bar = _Bar()
+    with bar.p:
+        yield bar
 
 
 def _show(p: Path) -> str:

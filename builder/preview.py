@@ -58,7 +58,7 @@ class Site:
             project = check_project(self.root, diags, self.only)
             if not diags.has_errors():
                 for course in project.courses:
-                    for name, data in package_entries(course, project, "scorm2004").items():
+                    for name, data in package_entries(course, "scorm2004").items():
                         files[f"{course.id}/{name}"] = data
                 if project.frameworks:
                     for name, data in coverage_report.outputs(build_report(project)).items():
@@ -67,7 +67,7 @@ class Site:
         except Exception as exc:  # keep serving: the page says what happened
             diags.add(codes.INTERNAL_ERROR, f"preview build failed: {type(exc).__name__}: {exc}")
         with self.lock:
-            self.problems = [d for d in diags.sorted() if diags.has_errors()]
+            self.problems = diags.sorted() if diags.has_errors() else []
             self.files = files
             self.version += 1
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from .diagnostics import Diagnostics
+from .load.project import load_bibliography
 from .model.schema import ID_RE
 
 
@@ -123,19 +123,14 @@ def _check_id(kind: str, ident: str) -> None:
 
 
 def _first_source(root: Path) -> tuple[str, str]:
-    """(id, first line) of the first document in sources.yaml, which the new unit cites."""
-    path = root / "sources.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, yaml.YAMLError):
-        data = None
-    if not isinstance(data, dict) or not data:
+    """(id, first line) of the first valid document in sources.yaml, which the new unit cites."""
+    bibliography = load_bibliography(root, Diagnostics(root=root))     # its problems are `check`'s to report
+    if not bibliography:
         raise ScaffoldError("sources.yaml has no document to cite: add the source your course draws on first "
                             "(README, \"sources.yaml\"), then run this again.")
-    ident, entry = next(iter(data.items()))
-    lines = str(entry.get("lines", "1")) if isinstance(entry, dict) else "1"
-    first = re.match(r"\s*(\d+)", lines)
-    return str(ident), first.group(1) if first else "1"
+    entry = next(iter(bibliography.values()))
+    first = re.match(r"\s*(\d+)", entry.lines or "")
+    return entry.id, first.group(1) if first else "1"
 
 
 def _unit_files(folder: Path, unit_id: str, hours: float, root: Path) -> dict[Path, str]:

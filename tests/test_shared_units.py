@@ -7,14 +7,12 @@ inside its own folder like a course's unit stays inside the course.
 
 from __future__ import annotations
 
-import io
-import tarfile
-
 from lxml import etree
 
 from compdata import FRAMEWORK, FRAMEWORK_PATH
 from conftest import COURSE_YAML, png_bytes, run_build, run_check
 from builder.competency.coverage import build_report
+from builder.formats.moodle.verify import open_backup
 
 SHARED_UNIT = """\
 ---
@@ -73,8 +71,7 @@ def shared_files(**over):
 
 
 def _members(mbz: bytes) -> dict[str, bytes]:
-    with tarfile.open(fileobj=io.BytesIO(mbz), mode="r:gz") as tar:
-        return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    return open_backup(mbz).entries
 
 
 def test_a_shared_unit_is_built_into_every_course_that_lists_it(make_repo, tmp_path):

@@ -145,7 +145,8 @@ class Renderer:
         self.boundary = boundary or course.folder
         self._asset_cache: dict[Path, Asset | None] = {}
         # shared units (units/<id>/ at the repository root) keep their links inside their own folder
-        self._shared = [u.boundary for u in (course.units if course else []) if u.shared and u.boundary]
+        self._shared = [(u.boundary, u.boundary.resolve()) for u in (course.units if course else [])
+                        if u.shared and u.boundary]
         self._page_by_file: dict[Path, list[Page]] = {}
         for unit in (course.units if course else []):
             for p in unit.pages:
@@ -193,8 +194,9 @@ class Renderer:
     # -- internals -------------------------------------------------------------
     def _bounds(self, file: Path) -> tuple[Path, Path]:
         """(folder that links from ``file`` must stay in, folder asset paths are relative to)."""
-        for b in self._shared:
-            if file.resolve().is_relative_to(b.resolve()):
+        resolved = file.resolve() if self._shared else None
+        for b, b_resolved in self._shared:
+            if resolved.is_relative_to(b_resolved):
                 # asset paths like a course's own: units/<id>/images/x.svg (ids are unique in a course)
                 return b, b.parent if b.name == "units" else b.parent.parent
         return self.boundary, self.boundary

@@ -22,7 +22,6 @@ Responses:
 from __future__ import annotations
 
 import math
-import re
 
 from ...model.course import Course, Page
 from ...quiz.model import Question
@@ -30,7 +29,6 @@ from ...quiz.model import Question
 STATE_LIMITS = {"scorm12": 4096, "scorm2004": 64000}
 TEXT_CAP = {"shortanswer": 60, "numerical": 30, "cloze": 30}
 SCORED = ("multichoice", "truefalse", "shortanswer", "numerical", "matching", "ddwtos", "gapselect", "cloze")
-_SLOT = re.compile(r"cpslot(\d+)x")
 
 
 def _b36_width(n: int) -> int:
@@ -62,7 +60,7 @@ def response_width(q: Question) -> int:
     if t in ("shortanswer", "numerical"):
         return TEXT_CAP[t]
     if t == "matching":
-        return len([p for p in q.pairs if p.question is not None]) * _b36_width(len(_options(q)))
+        return len([p for p in q.pairs if p.question is not None]) * _b36_width(len(matching_options(q)))
     if t in ("ddwtos", "gapselect"):
         return len(q.gaps) * _b36_width(len(q.choices))
     if t == "cloze":
@@ -71,7 +69,7 @@ def response_width(q: Question) -> int:
     return 0
 
 
-def _options(q: Question) -> list[str]:
+def matching_options(q: Question) -> list[str]:
     """The answers of a matching question, in a fixed order (sorted: the player shows them sorted)."""
     return sorted({p.answer for p in q.pairs}, key=lambda s: (s.lower(), s))
 
@@ -94,7 +92,7 @@ def quiz_slots(page: Page) -> list[tuple[float, list[Question]]]:
 
 def state_budget(course: Course) -> int:
     """The longest suspend_data the player can write for this course."""
-    pages = len(player_pages(course))
+    pages = len(course.pages()) + 1          # the player's welcome page is page 0
     total = len("1|") + math.ceil(pages / 6) + len("|")
     quizzes = [p for p in course.pages() if p.kind == "quiz" and p.quiz is not None]
     for i, page in enumerate(quizzes):
@@ -102,8 +100,3 @@ def state_budget(course: Course) -> int:
         total += 3 + sum(max(response_width(q) for q in pool) for _, pool in slots) + max(len(slots) - 1, 0)
         total += 1 if i else 0
     return total
-
-
-def player_pages(course: Course) -> list[Page | None]:
-    """The player's pages in order: None is the course's welcome page, then every unit's pages."""
-    return [None] + course.pages()

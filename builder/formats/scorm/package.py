@@ -20,10 +20,11 @@ from pathlib import PurePosixPath
 
 from lxml import etree
 
-from ...model.course import Course, Page, Project
+from ...competency.links import quiz_questions
+from ...model.course import Course
 from ...quiz.model import Question
 from ...util.archive import zip_bytes
-from .data import STATE_LIMITS, _options, player_pages, quiz_slots, state_budget
+from .data import STATE_LIMITS, matching_options, quiz_slots, state_budget
 
 VERSIONS = ("scorm12", "scorm2004")
 LABELS = {"scorm12": "SCORM 1.2", "scorm2004": "SCORM 2004"}
@@ -57,7 +58,7 @@ class _Pages:
     """Rewrites a page's neutral references for the player: files to media/, page links to #p<n>."""
 
     def __init__(self, course: Course):
-        self.index = {p.key: i for i, p in enumerate(player_pages(course)) if p is not None}
+        self.index = {p.key: i for i, p in enumerate(course.pages(), start=1)}   # 0 is the welcome page
         self.files: dict[str, bytes] = {}
 
     def html(self, rendered) -> str:
@@ -99,7 +100,7 @@ def question_data(q: Question) -> dict:
         if t == "numerical":
             d["units"] = [{"u": u.unit, "m": u.multiplier} for u in q.units]
     elif t == "matching":
-        options = _options(q)
+        options = matching_options(q)
         stems = [p for p in q.pairs if p.question is not None]
         d["stems"] = [_md(p.question) for p in stems]
         d["options"] = options
@@ -116,7 +117,6 @@ def question_data(q: Question) -> dict:
 
 
 def course_data(course: Course, version: str, pages: _Pages) -> dict:
-    plist = player_pages(course)
     units = []
     for unit in course.units:
         idx = [pages.index[p.key] for p in unit.pages]
@@ -125,13 +125,13 @@ def course_data(course: Course, version: str, pages: _Pages) -> dict:
     out_pages = [{"title": "About this course", "kind": "home", "unit": None}]
     quizzes = []
     essays = 0
-    for i, page in enumerate(plist[1:], start=1):
-        uidx = next(n for n, u in enumerate(course.units) if page in u.pages)
+    for uidx, page in ((n, p) for n, u in enumerate(course.units) for p in u.pages):
+        i = pages.index[page.key]
         entry = {"title": page.title, "kind": page.kind, "unit": uidx, "html": pages.html(page.rendered)}
         if page.kind == "quiz" and page.quiz is not None:
             quiz = page.quiz
             qs = [{"mark": mark, "pool": [question_data(q) for q in pool]} for mark, pool in quiz_slots(page)]
-            skipped = sum(1 for q in _all_slot_questions(page) if q.qtype == "essay")
+            skipped = sum(1 for q in quiz_questions(page) if q.qtype == "essay")
             total = sum(s["mark"] for s in qs) or 1
             pass_pct = (100.0 * quiz.pass_grade / (quiz.grade or total)) if quiz.pass_grade else None
             entry["quiz"] = len(quizzes)
@@ -153,13 +153,6 @@ def course_data(course: Course, version: str, pages: _Pages) -> dict:
         "units": units, "pages": out_pages, "quizzes": quizzes, "essays": essays,
         "limit": STATE_LIMITS[version], "budget": state_budget(course), "language": course.language,
     }
-
-
-def _all_slot_questions(page: Page) -> list[Question]:
-    out = []
-    for slot in page.quiz.slots:
-        out += [slot.question] if slot.question is not None else list(slot.category.questions)
-    return out
 
 
 def _json_for_html(data: dict) -> str:
@@ -250,7 +243,7 @@ def manifest(course: Course, version: str, files: list[str]) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(m, encoding="UTF-8", pretty_print=True)
 
 
-def package_entries(course: Course, project: Project, version: str) -> dict[str, bytes]:
+def package_entries(course: Course, version: str) -> dict[str, bytes]:
     pages = _Pages(course)
     data = course_data(course, version, pages)
     entries = {"index.html": index_html(data), "player.js": _static("player.js"), "player.css": _static("player.css")}
@@ -259,5 +252,5 @@ def package_entries(course: Course, project: Project, version: str) -> dict[str,
     return entries
 
 
-def build_scorm(course: Course, project: Project, version: str) -> bytes:
-    return zip_bytes(package_entries(course, project, version))
+def build_scorm(course: Course, version: str) -> bytes:
+    return zip_bytes(package_entries(course, version))
