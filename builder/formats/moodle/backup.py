@@ -21,11 +21,11 @@ source keys, unique within each kind, identical from run to run.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from lxml import etree
 
 from ...competency.links import activity_nodes
 from ...competency.model import RULE_OUTCOMES, Node, framework_order
@@ -37,7 +37,7 @@ from ...util.stableid import IdAllocator, stable_hex
 from .assign import assign_activity, course_start
 from .questions import BankWriter
 from .targets import MoodleTarget
-from .xmlutil import container, f5, fields, root, sub, to_bytes
+from .xmlutil import Element, container, f5, fields, root, sub, to_bytes
 
 SITE_HASH = stable_hex("coursepack", "site")  # a fixed foreign site: every restore is a "foreign" one
 WWWROOT = "https://coursepack.invalid"
@@ -83,7 +83,7 @@ class Activity:
     section: Section
     title: str
     idnumber: str
-    body: etree._Element                # the <modname> element
+    body: Element                      # the <modname> element
     completion: int = 0                 # 0 none, 1 manual, 2 automatic
     completionview: int = 0
     completion_grade_item: int | None = None
@@ -310,8 +310,8 @@ class MoodleBackupWriter:
         self.entries["course/inforef.xml"] = to_bytes(inforef)
         self.entries["course/calendar.xml"] = _events()
         self.entries["course/filters.xml"] = _filters()
-        self.entries["course/contentbank.xml"] = to_bytes(_container_root("contents"))
-        self.entries["course/completiondefaults.xml"] = to_bytes(_container_root("course_completion_defaults"))
+        self.entries["course/contentbank.xml"] = _empty("contents")
+        self.entries["course/completiondefaults.xml"] = _empty("course_completion_defaults")
         comp = root("course_competencies")
         comps = sub(comp, "competencies")
         course_nodes: list[Node] = []
@@ -337,7 +337,7 @@ class MoodleBackupWriter:
             ("availabilityjson", None), ("component", None), ("itemid", None), ("timemodified", self.ts),
         ])
         self.entries[f"{sec.directory}/section.xml"] = to_bytes(el)
-        self.entries[f"{sec.directory}/inforef.xml"] = to_bytes(_container_root("inforef"))
+        self.entries[f"{sec.directory}/inforef.xml"] = _empty("inforef")
 
     def write_activity(self, a: Activity) -> None:
         d = a.directory
@@ -360,9 +360,7 @@ class MoodleBackupWriter:
         self.entries[f"{d}/roles.xml"] = _roles()
         self.entries[f"{d}/calendar.xml"] = _events()
         self.entries[f"{d}/filters.xml"] = _filters()
-        gh = root("grade_history")
-        container(gh, "grade_grades")
-        self.entries[f"{d}/grade_history.xml"] = to_bytes(gh)
+        self.entries[f"{d}/grade_history.xml"] = _grade_history()
         comp = root("course_module_competencies")
         comps = sub(comp, "competencies")
         for i, (n, outcome) in enumerate(a.competencies):
@@ -407,21 +405,19 @@ class MoodleBackupWriter:
             qc = root("question_categories")
             qc.text = "\n"
             self.entries["questions.xml"] = to_bytes(qc)
-        self.entries["roles.xml"] = to_bytes(_container_root("roles_definition"))
+        self.entries["roles.xml"] = _empty("roles_definition")
         groups = root("groups")
         container(groups, "groupcustomfields")
         gs = sub(groups, "groupings")
         container(gs, "groupingcustomfields")
         self.entries["groups.xml"] = to_bytes(groups)
-        self.entries["outcomes.xml"] = to_bytes(_container_root("outcomes_definition"))
-        self.entries["scales.xml"] = to_bytes(_container_root("scales_definition"))
+        self.entries["outcomes.xml"] = _empty("outcomes_definition")
+        self.entries["scales.xml"] = _empty("scales_definition")
         self.entries["completion.xml"] = self.completion_xml()
         badges = root("badges")
         badges.text = "\n"
         self.entries["badges.xml"] = to_bytes(badges)
-        gh = root("grade_history")
-        container(gh, "grade_grades")
-        self.entries["grade_history.xml"] = to_bytes(gh)
+        self.entries["grade_history.xml"] = _grade_history()
 
     def completion_xml(self) -> bytes:
         """Course completion: every activity that tracks completion (§11)."""
@@ -525,12 +521,26 @@ def _p(text: str | None) -> str:
     return f"<p>{escape(text.strip())}</p>"
 
 
-def _container_root(tag: str) -> etree._Element:
+def _container_root(tag: str) -> Element:
     el = root(tag)
     el.text = "\n"
     return el
 
 
+@functools.cache
+def _empty(tag: str) -> bytes:
+    """A file that is one empty list (the same bytes in every backup: made once)."""
+    return to_bytes(_container_root(tag))
+
+
+@functools.cache
+def _grade_history() -> bytes:
+    gh = root("grade_history")
+    container(gh, "grade_grades")
+    return to_bytes(gh)
+
+
+@functools.cache
 def _roles() -> bytes:
     el = root("roles")
     container(el, "role_overrides")
@@ -538,10 +548,12 @@ def _roles() -> bytes:
     return to_bytes(el)
 
 
+@functools.cache
 def _events() -> bytes:
-    return to_bytes(_container_root("events"))
+    return _empty("events")
 
 
+@functools.cache
 def _filters() -> bytes:
     el = root("filters")
     container(el, "filter_actives")
@@ -549,6 +561,7 @@ def _filters() -> bytes:
     return to_bytes(el)
 
 
+@functools.cache
 def _empty_grades() -> bytes:
     el = root("activity_gradebook")
     container(el, "grade_items")
