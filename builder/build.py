@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import codes
+from . import codes, pipeline
 from .diagnostics import Diagnostics
 from .formats.moodle import qxml
 from .competency.coverage import build_report
@@ -48,10 +48,10 @@ QUIET = Progress()
 
 def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None,
                   formats: tuple[str, ...] = FORMATS, progress: Progress = QUIET) -> Project:
+    """Every check, with the whole project kept in memory (for the API, the coverage command and the
+    preview); ``coursepack check`` and ``build`` go course by course through :mod:`builder.pipeline`."""
     project = load_project(root, diags, only)
-    shared = Renderer(None, diags, project.skipped_files, boundary=root / "questions")
-    for cat in project.shared_categories:
-        render_category(cat, shared)
+    check_shared_categories(project, diags)
     progress.start(len(project.courses) * (1 + len(package_steps(formats))))
     for course in project.courses:
         progress.advance(f"checking {course.id}")
@@ -59,6 +59,12 @@ def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None,
         _check_scorm_state(course, formats, diags)
     language.check_project(project, diags)
     return project
+
+
+def check_shared_categories(project: Project, diags: Diagnostics) -> None:
+    shared = Renderer(None, diags, project.skipped_files, boundary=project.root / "questions")
+    for cat in project.shared_categories:
+        render_category(cat, shared)
 
 
 def _check_scorm_state(course, formats: tuple[str, ...], diags: Diagnostics) -> None:
@@ -90,6 +96,7 @@ class BuildResult:
     outputs: list[Output] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    run: "pipeline.Run | None" = None
 
 
 def moodle_targets(choice: str) -> list[str]:
@@ -107,51 +114,67 @@ def package_steps(formats: tuple[str, ...]) -> list[str]:
     return [f for f in ("moodle", *scorm.VERSIONS) if f in formats]
 
 
-def produce(project: Project, formats: tuple[str, ...], moodle: str, progress: Progress = QUIET) -> list[Output]:
+def package_course(project: Project, course, formats: tuple[str, ...], moodle: str,
+                   progress: Progress = QUIET) -> list[Output]:
+    """Every package of one course: the Moodle backups and question XML, then SCORM 1.2 and 2004."""
+    outputs: list[Output] = []
+    if "moodle" in formats:
+        progress.advance(f"{course.id}: Moodle backup")
+        for key in moodle_targets(moodle):
+            target = TARGETS[key]
+            path = moodle_path(course.id, key)
+            outputs.append(Output(path, build_mbz(course, project, target), course.id, f"moodle-{key}"))
+            if course.categories:
+                xml = qxml.export(course.categories, "module" if target.question_bank == "qbank" else "course")
+                outputs.append(Output(path.with_name(f"{course.id}-questions.xml"), xml, course.id,
+                                      f"questions-{key}"))
+    for version in scorm.VERSIONS:
+        if version in formats:
+            progress.advance(f"{course.id}: {scorm.LABELS[version]}")
+            outputs.append(Output(Path(version) / f"{course.id}.zip", scorm.build_scorm(course, version),
+                                  course.id, version))
+    return outputs
+
+
+def project_outputs(project: Project, formats: tuple[str, ...], report) -> list[Output]:
+    """What belongs to no single course: the framework CSVs and the coverage report."""
     outputs: list[Output] = []
     if "moodle" in formats:
         for key, fw in sorted(project.frameworks.items()):
             outputs.append(Output(Path("moodle") / "frameworks" / f"{key}.csv", framework_csv(fw), "", "framework"))
-    for course in project.courses:
-        if "moodle" in formats:
-            progress.advance(f"{course.id}: Moodle backup")
-            for key in moodle_targets(moodle):
-                target = TARGETS[key]
-                data = build_mbz(course, project, target)
-                outputs.append(Output(moodle_path(course.id, key), data, course.id, f"moodle-{key}"))
-                if course.categories:
-                    xml = qxml.export(course.categories, "module" if target.question_bank == "qbank" else "course")
-                    path = moodle_path(course.id, key)
-                    outputs.append(Output(path.with_name(f"{course.id}-questions.xml"), xml, course.id,
-                                          f"questions-{key}"))
-    for version in scorm.VERSIONS:
-        if version in formats:
-            for course in project.courses:
-                progress.advance(f"{course.id}: {scorm.LABELS[version]}")
-                outputs.append(Output(Path(version) / f"{course.id}.zip", scorm.build_scorm(course, version),
-                                      course.id, version))
     if "coverage" in formats and project.frameworks:
-        for name, data in coverage_report.outputs(build_report(project)).items():
+        for name, data in coverage_report.outputs(report()).items():
             outputs.append(Output(Path("coverage") / name, data, "", "coverage"))
     return outputs
 
 
+def produce(project: Project, formats: tuple[str, ...], moodle: str, progress: Progress = QUIET) -> list[Output]:
+    """Every output of a checked project held in memory (see :func:`check_project`)."""
+    outputs: list[Output] = []
+    for course in project.courses:
+        outputs += package_course(project, course, formats, moodle, progress)
+    return project_outputs(project, formats, lambda: build_report(project)) + outputs
+
+
 def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = None,
           formats: tuple[str, ...] = FORMATS, moodle: str = DEFAULT_TARGET, strict: bool = False,
-          progress: Progress = QUIET) -> BuildResult:
-    project = check_project(root, diags, only, formats, progress)
-    result = BuildResult(project)
+          progress: Progress = QUIET, cache: bool = True, jobs: int | None = None) -> BuildResult:
+    """Check and package every course (unchanged ones from the build cache in ``out/.cache``), then
+    write the outputs only if nothing is wrong anywhere."""
+    opts = pipeline.Options(formats, moodle, strict, package=True)
+    run = pipeline.run(root, diags, only, opts, out, use_cache=cache, jobs=jobs, progress=progress)
+    result = BuildResult(run.project, run=run)
     if diags.has_errors(strict):
         return result
     try:
-        result.outputs = produce(project, formats, moodle, progress)
+        outputs = project_outputs(run.project, formats, lambda: pipeline.coverage_report(run.project, run.results))
     except Exception as exc:  # a bug in a packager must not leave half a build behind
         if os.environ.get("COURSEPACK_DEBUG"):
             raise
         diags.add(codes.INTERNAL_ERROR, f"packaging failed: {exc!r}", None,
                   hint=codes.INTERNAL_ERROR.fix + " " + _last_frame(exc))
-        result.outputs = []
         return result
+    result.outputs = outputs + [o for r in run.results for o in r.outputs]
     for o in result.outputs:
         target = out / o.path
         try:
@@ -161,8 +184,18 @@ def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = No
                 result.unchanged.append(target)
         except OutputError as exc:
             diags.add(codes.OUTPUT_NOT_WRITABLE, str(exc), None)
-            break
+            return result
+    run.save_cache()
     return result
+
+
+def check(root: Path, diags: Diagnostics, only: list[str] | None = None, formats: tuple[str, ...] = FORMATS,
+          cache_dir: Path | None = None, jobs: int | None = None) -> pipeline.Run:
+    """``coursepack check``: every diagnostic, course by course (cached in ``cache_dir``/.cache if given)."""
+    opts = pipeline.Options(formats, "", False, package=False)
+    run = pipeline.run(root, diags, only, opts, cache_dir, use_cache=cache_dir is not None, jobs=jobs)
+    run.save_cache()
+    return run
 
 
 def _last_frame(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ import click
 
 from . import __version__, codes
 from .build import FORMATS, build, check_project
+from .build import check as check_run
 from .diagnostics import Diagnostics, render_github, render_json, render_text
 from .formats.moodle.targets import DEFAULT_TARGET, TARGETS
 from .load.project import find_root
@@ -88,9 +89,12 @@ def _emit(diags: Diagnostics, fmt: str, strict: bool, quiet: bool = False) -> No
               help="text: 'path:line:col: CODE severity: message' lines; json: for tools; "
                    "github: GitHub Actions annotations.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--no-cache", is_flag=True, help="Check every course again, ignoring build/.cache.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: the number of CPUs; COURSEPACK_JOBS too).")
 @click.pass_context
 @_guard
-def check(ctx: click.Context, path: Path | None, fmt: str, strict: bool) -> None:
+def check(ctx: click.Context, path: Path | None, fmt: str, strict: bool, no_cache: bool, jobs: int | None) -> None:
     """Check courses and report every problem in one run.
 
     PATH may be the repository, a course folder or a file inside a course;
@@ -100,7 +104,7 @@ def check(ctx: click.Context, path: Path | None, fmt: str, strict: bool) -> None
     root = ctx.obj["root"] or _root(path)
     diags = Diagnostics(root=root)
     only = _course_of(root, path)
-    check_project(root, diags, only)
+    check_run(root, diags, only, cache_dir=None if no_cache else root / "build", jobs=jobs)
     _emit(diags, fmt, strict)
     sys.exit(1 if diags.has_errors(strict) else 0)
 
@@ -129,10 +133,13 @@ def _course_of(root: Path, path: Path | None) -> list[str] | None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but problems.")
 @click.option("--diagnostics-format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
               help="How to print problems.")
+@click.option("--no-cache", is_flag=True, help="Build every course again, ignoring the cache in <out>/.cache.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: the number of CPUs; COURSEPACK_JOBS too).")
 @click.pass_context
 @_guard
 def build_cmd(ctx: click.Context, courses: tuple[str, ...], out: Path | None, formats: tuple[str, ...],
-              moodle: str, strict: bool, quiet: bool, fmt: str) -> None:
+              moodle: str, strict: bool, quiet: bool, fmt: str, no_cache: bool, jobs: int | None) -> None:
     """Check and build courses (all of them, or the COURSES named) into the output folder.
 
     Nothing is written unless every course checks without errors; each file
@@ -156,7 +163,8 @@ def build_cmd(ctx: click.Context, courses: tuple[str, ...], out: Path | None, fo
     diags = Diagnostics(root=root)
     t0 = time.perf_counter()
     with _progress_bar(enabled=not quiet and fmt == "text") as bar:
-        result = build(root, out, diags, list(courses) or None, fmts, moodle, strict, progress=bar)
+        result = build(root, out, diags, list(courses) or None, fmts, moodle, strict, progress=bar,
+                       cache=not no_cache, jobs=jobs)
     _emit(diags, fmt, strict, quiet)
     if diags.has_errors(strict):
         if fmt == "text":
@@ -164,9 +172,15 @@ def build_cmd(ctx: click.Context, courses: tuple[str, ...], out: Path | None, fo
         sys.exit(1)
     if not quiet:
         dt = time.perf_counter() - t0
-        n = len(result.project.courses) if result.project else 0
+        run = result.run
+        n = len(run.results) if run else 0
+        reused = len(run.cache.hits) if run and run.cache else 0
         click.echo(f"built {n} course{'s' if n != 1 else ''} into {_show(out)}: {len(result.written)} written, "
-                   f"{len(result.unchanged)} unchanged ({dt:.2f} s)")
+                   f"{len(result.unchanged)} unchanged ({dt:.2f} s"
+                   + (f"; {reused} of {n} from the cache" if reused else "")
+                   + (f"; {run.workers} processes" if run and run.workers > 1 else "") + ")")
+        if run and run.cache and run.cache.corrupt:
+            click.echo(f"  the cache entry of {', '.join(run.cache.corrupt)} was damaged: rebuilt, and replaced")
         for o in result.outputs:
             click.echo(f"  {_show(out / o.path)}  ({len(o.data):,} bytes)")
 

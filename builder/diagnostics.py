@@ -131,6 +131,14 @@ class Diagnostics:
         self.items.append(d)
         return d
 
+    def merge(self, items: list[Diagnostic]) -> None:
+        """Add diagnostics found elsewhere (another process, the build cache), with the same deduplication."""
+        for d in items:
+            key = (d.code.id, d.path, d.line, d.col, d.message)
+            if key not in self._seen:
+                self._seen[key] = d
+                self.items.append(d)
+
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.sorted())
 

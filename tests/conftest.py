@@ -169,6 +169,11 @@ def run_check(root: Path, only=None) -> Diagnostics:
     return d
 
 
+def checked(root: Path, only=None):
+    """The whole project in memory after check (course objects, rendered pages)."""
+    return check_project(root, Diagnostics(root=root), only)
+
+
 def run_build(root: Path, out: Path | None = None, **kw):
     d = Diagnostics(root=root)
     res = build(root, out or root / "build", d, **kw)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from conftest import REPO, run_build
+from conftest import REPO, checked, run_build
 
 sys.path.insert(0, str(REPO / "bench"))
 from gen import generate  # noqa: E402
@@ -15,7 +15,7 @@ def test_a_generated_curriculum_is_valid_and_as_large_as_asked(tmp_path):
     assert counts == {"courses": 2, "pages": 2 * 2 * (3 + 2), "questions": 2 * 2 * 12, "images": 8}
     diags, res = run_build(tmp_path / "syn", tmp_path / "out")
     assert not diags.has_errors(strict=True), [d.format_text() for d in diags.sorted()][:5]
-    c = res.project.courses[0]
+    c = checked(tmp_path / "syn").courses[0]
     types = {q.qtype for cat in c.categories for q in cat.questions}
     assert types >= {"multichoice", "truefalse", "shortanswer", "numerical", "matching", "ddwtos", "gapselect",
                      "cloze", "essay", "description"}

@@ -64,7 +64,9 @@ def test_build_writes_the_documented_paths(make_repo, tmp_path):
     assert "0 written, 5 unchanged" in again.output
     only = CliRunner().invoke(main, ["--root", str(root), "build", "--out", str(tmp_path / "o2"), "--format", "scorm12"])
     assert only.exit_code == 0 and [p.relative_to(tmp_path / "o2").as_posix()
-                                     for p in (tmp_path / "o2").rglob("*") if p.is_file()] == ["scorm12/demo.zip"]
+                                     for p in (tmp_path / "o2").rglob("*") if p.is_file()
+                                     and ".cache" not in p.parts] == ["scorm12/demo.zip"]
+    assert [p.name for p in (tmp_path / "o2" / ".cache").iterdir()] == ["demo-build.bin"]   # the build cache
 
 
 def test_unknown_course_is_a_diagnostic(make_repo, tmp_path):

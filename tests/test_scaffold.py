@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from builder.cli import main
-from conftest import SOURCES_YAML, run_build, run_check, write_tree
+from conftest import SOURCES_YAML, checked, run_build, run_check, write_tree
 
 
 def _cli(root, *args):
@@ -32,7 +32,7 @@ def test_a_new_course_and_unit_pass_strict_and_build(tmp_path):
     diags, res = run_build(root, tmp_path / "out")
     assert not diags.has_errors()
     assert (tmp_path / "out/moodle/peer-values.mbz").is_file() and (tmp_path / "out/scorm12/peer-values.zip").is_file()
-    c = res.project.courses[0]
+    c = checked(root).courses[0]
     assert c.title == "Peer values: a first look" and [u.id for u in c.units] == ["introduction", "listening"]
     assert [p.kind for p in c.units[1].pages] == ["page", "quiz"]
 

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from lxml import etree
 
-from conftest import REPO, assert_cli_build_fails_cleanly, minimal_files, run_build, run_check, write_tree
+from conftest import REPO, assert_cli_build_fails_cleanly, checked, minimal_files, run_build, run_check, write_tree
 from quizdata import QUIZ_PATH, quiz_files
 from builder.formats.scorm.data import STATE_LIMITS, state_budget
 from builder.formats.scorm.verify import verify_package
@@ -35,7 +35,7 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     diags, res = run_build(REPO, out, formats=VERSIONS)
     assert not diags.has_errors(), [d.format_text() for d in diags.sorted()]
-    return {(v, c.id): (out / v / f"{c.id}.zip").read_bytes() for v in VERSIONS for c in res.project.courses}
+    return {(v, c.id): (out / v / f"{c.id}.zip").read_bytes() for v in VERSIONS for c in res.run.results}
 
 
 def _manifest(data: bytes) -> bytes:
@@ -182,7 +182,7 @@ def test_quiz_data_keeps_what_the_player_scores(tmp_path):
     root = write_tree(tmp_path / "r", minimal_files() | quiz_files())
     diags, res = run_build(root, tmp_path / "out", formats=("scorm2004",))
     assert not diags.has_errors(), [d.format_text() for d in diags.sorted()]
-    course = res.project.courses[0]
+    course = checked(root).courses[0]
     data = course_data(course, "scorm2004", _Pages(course))
     quiz = data["quizzes"][0]
     types = {q["type"] for s in quiz["slots"] for q in s["pool"]}

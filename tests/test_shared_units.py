@@ -10,8 +10,8 @@ from __future__ import annotations
 from lxml import etree
 
 from compdata import FRAMEWORK, FRAMEWORK_PATH
-from conftest import COURSE_YAML, png_bytes, run_build, run_check
-from builder.competency.coverage import build_report
+from conftest import COURSE_YAML, checked, png_bytes, run_build, run_check
+from builder.pipeline import coverage_report
 from builder.formats.moodle.verify import open_backup
 
 SHARED_UNIT = """\
@@ -78,7 +78,7 @@ def test_a_shared_unit_is_built_into_every_course_that_lists_it(make_repo, tmp_p
     root = make_repo(shared_files())
     diags, res = run_build(root, tmp_path / "out")
     assert not diags.sorted(), "\n".join(d.format_text() for d in diags.sorted())
-    by_course = {c.id: c for c in res.project.courses}
+    by_course = {c.id: c for c in checked(root).courses}
     assert [u.id for u in by_course["demo"].units] == ["first", "second", "boundaries"]
     assert [u.id for u in by_course["other"].units] == ["boundaries"]
     ids: dict[str, str] = {}
@@ -104,7 +104,7 @@ def test_each_course_counts_only_its_own_framework_links(make_repo, tmp_path):
     root = make_repo(shared_files())
     diags, res = run_build(root, tmp_path / "out")
     assert not [d for d in diags.sorted() if d.code.id == "CP409"]  # no "other framework" warning
-    report = build_report(res.project)
+    report = coverage_report(res.project, res.run.results)   # from the per-course facts
     cov = {c.scope: c for c in report.courses}
     assessed = {cid: sorted(r.node.id for r in c.rows.values() if r.status == "assessed")
                 for cid, c in cov.items()}

@@ -199,12 +199,38 @@ class Report:
     without_framework: list[str]       # course ids with no framework: nothing to measure
 
 
+@dataclass
+class CoverageFacts:
+    """A course's coverage without the framework objects: what the build cache keeps per course.
+    Rows are competency ids; :func:`from_facts` rebuilds the :class:`Coverage` against the framework
+    loaded now (the cache key covers frameworks/, so the ids still mean the same)."""
+
+    scope: str
+    title: str
+    framework: str
+    activities: list[Activity]
+    evidence: dict[str, tuple[list[Evidence], list[Evidence]]]   # id -> (assessed by, addressed by)
+
+
+def to_facts(cov: Coverage) -> CoverageFacts:
+    return CoverageFacts(cov.scope, cov.title, cov.framework.key, list(cov.activities),
+                         {cid: (list(r.assessed_by), list(r.addressed_by)) for cid, r in cov.rows.items()
+                          if r.assessed_by or r.addressed_by})
+
+
+def from_facts(facts: CoverageFacts, fw: Framework) -> Coverage:
+    rows = _empty_rows(fw)
+    for cid, (assessed, addressed) in facts.evidence.items():
+        rows[cid].assessed_by = list(assessed)
+        rows[cid].addressed_by = list(addressed)
+    return Coverage(facts.scope, facts.title, fw, rows, activities=list(facts.activities), courses=[facts.scope])
+
+
 def build_report(project: Project) -> Report:
-    covs, without = [], []
-    for course in project.courses:
-        cov = course_coverage(project, course)
-        if cov is None:
-            without.append(course.id)
-        else:
-            covs.append(cov)
-    return Report(covs, curriculum_coverage(covs), without)
+    return report_from([course_coverage(project, c) or c.id for c in project.courses])
+
+
+def report_from(courses: list[Coverage | str]) -> Report:
+    """The report of courses in order: each a Coverage, or the id of a course with no framework."""
+    covs = [c for c in courses if not isinstance(c, str)]
+    return Report(covs, curriculum_coverage(covs), [c for c in courses if isinstance(c, str)])

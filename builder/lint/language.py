@@ -44,7 +44,7 @@ from ..load.files import read_text, split_front_matter
 from ..load.yamlpos import YamlDoc, load_yaml
 from ..model import schema
 from ..model.base import Strict, validate
-from ..model.course import BibEntry, Project
+from ..model.course import BibEntry, Course, Project
 from ..render import mdscan
 
 LIST_FILE = "language.yaml"
@@ -427,7 +427,32 @@ def check_project(project: Project, diags: Diagnostics) -> None:
     wl = load_list(project.root, project.bibliography, diags)
     if wl is None or wl.pattern is None:
         return
-    _Checker(wl, project, diags).run()
+    checker = _Checker(wl, project, diags)
+    for course in project.courses:
+        checker.course(course)
+    checker.common()
+    checker.unused()
+
+
+def check_course(project: Project, course: Course, wl: "WordList | None", diags: Diagnostics) -> None:
+    """The word list over one course's files (its units, pages and question files; shared units too)."""
+    if wl is None or wl.pattern is None:
+        return
+    checker = _Checker(wl, project, diags)
+    checker.course(course)
+    checker.unused()
+
+
+def check_common(project: Project, diags: Diagnostics) -> "WordList | None":
+    """The word list over the files no course owns (shared question files, rubrics); returns the list
+    for :func:`check_course`."""
+    wl = load_list(project.root, project.bibliography, diags)
+    if wl is None or wl.pattern is None:
+        return wl
+    checker = _Checker(wl, project, diags)
+    checker.common()
+    checker.unused()
+    return wl
 
 
 class _Checker:
@@ -437,25 +462,28 @@ class _Checker:
         self.diags = diags
         self.allows: list[Allow] = []
 
-    def run(self) -> None:
+    def course(self, course: Course) -> None:
         skipped = self.project.skipped_files
-        for course in self.project.courses:
-            course_allows = self.check_file(course.file, "yaml", COURSE_FIELDS, [])
-            for unit in course.units:
-                unit_allows = self.check_file(unit.file, "markdown", UNIT_FIELDS, course_allows)
-                seen = {unit.file}
-                for page in unit.pages:
-                    if page.file in seen or page.file.resolve() in skipped:
-                        continue
-                    seen.add(page.file)
-                    self.check_file(page.file, "questions" if page.kind == "quiz" else "markdown", PAGE_FIELDS,
-                                    course_allows + unit_allows)
-            for cat in course.question_files:
-                self.check_file(cat.file, "questions", QUESTION_FILE_FIELDS, course_allows)
+        course_allows = self.check_file(course.file, "yaml", COURSE_FIELDS, [])
+        for unit in course.units:
+            unit_allows = self.check_file(unit.file, "markdown", UNIT_FIELDS, course_allows)
+            seen = {unit.file}
+            for page in unit.pages:
+                if page.file in seen or page.file.resolve() in skipped:
+                    continue
+                seen.add(page.file)
+                self.check_file(page.file, "questions" if page.kind == "quiz" else "markdown", PAGE_FIELDS,
+                                course_allows + unit_allows)
+        for cat in course.question_files:
+            self.check_file(cat.file, "questions", QUESTION_FILE_FIELDS, course_allows)
+
+    def common(self) -> None:
         for cat in self.project.shared_categories:
             self.check_file(cat.file, "questions", QUESTION_FILE_FIELDS, [])
         for key in sorted(self.project.rubrics):
             self.check_file(self.project.rubrics[key].file, "yaml", RUBRIC_FIELDS, [])
+
+    def unused(self) -> None:
         for a in self.allows:
             if a.entry is not None and not a.used:
                 self.diags.add(codes.LANGUAGE_ALLOW_UNUSED,

@@ -47,6 +47,18 @@ slugify = mdscan.slugify
 
 
 def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) -> Project:
+    project = load_common(root, diags)
+    for cdir in course_folders(root, only, diags):
+        course = load_course(cdir, project, diags)
+        if course is not None:
+            project.courses.append(course)
+    finish_project(project, diags, only)
+    resolve_competencies(project, diags)
+    return project
+
+
+def load_common(root: Path, diags: Diagnostics) -> Project:
+    """What every course may use: sources, frameworks, rubrics and shared question files."""
     project = Project(root=root)
     project.bibliography = load_bibliography(root, diags)
     project.frameworks = competency_load.load_frameworks(root, diags, project.broken_frameworks)
@@ -54,31 +66,40 @@ def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) 
     project.shared_categories = quiz_load.load_question_files(
         root / "questions", quiz_load.SHARED, quiz_load.SHARED, diags, _source_checker(project, diags),
         project.skipped_files)
+    return project
+
+
+def course_folders(root: Path, only: list[str] | None, diags: Diagnostics) -> list[Path]:
+    """The course folders to load (those named by ``only``, or all), in id order."""
     courses_dir = root / "courses"
     if not courses_dir.is_dir():
         diags.add(codes.NO_COURSES, f"no courses/ folder in {root}", None)
-        return project
+        return []
     wanted = set(only or [])
-    found = set()
+    found: list[Path] = []
     for cdir in sorted(courses_dir.iterdir(), key=lambda p: p.name):
         if not cdir.is_dir() or cdir.name.startswith((".", "_")):
             continue
         if wanted and cdir.name not in wanted:
             continue
-        found.add(cdir.name)
-        course = load_course(cdir, project, diags)
-        if course is not None:
-            project.courses.append(course)
-    for missing in sorted(wanted - found):
+        found.append(cdir)
+    for missing in sorted(wanted - {c.name for c in found}):
         diags.add(codes.FILE_NOT_FOUND, f"no course '{missing}' in courses/", None,
                   hint="Pass the id of a folder in courses/ (see `coursepack build --help`).")
     if not wanted and not found:
         diags.add(codes.NO_COURSES, "courses/ holds no course folder", courses_dir)
-    _check_across_courses(project, diags)
-    if not wanted:
-        _check_shared_orphans(root / "units", project.shared_units_used, diags)
-    resolve_competencies(project, diags)
-    return project
+    return found
+
+
+def finish_project(project: Project, diags: Diagnostics, only: list[str] | None,
+                   shortnames: list[tuple[str, str, Path]] | None = None) -> None:
+    """The checks across courses, once every course is loaded. ``shortnames`` ((short name, course id,
+    course.yaml) in course order) stands in for ``project.courses`` when courses come from the cache."""
+    if shortnames is None:
+        shortnames = [(c.shortname, c.id, c.file) for c in project.courses]
+    check_shortnames(shortnames, diags)
+    if not only:
+        _check_shared_orphans(project.root / "units", project.shared_units_used, diags)
 
 
 # --------------------------------------------------------------------------
@@ -548,15 +569,14 @@ def _load_quiz_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: YamlD
                 competency_refs=_refs(meta.competencies, doc), competency_outcome=meta.competency_outcome)
 
 
-def _check_across_courses(project: Project, diags: Diagnostics) -> None:
-    by_short: dict[str, Course] = {}
-    for c in project.courses:
-        other = by_short.get(c.shortname.lower())
+def check_shortnames(shortnames: list[tuple[str, str, Path]], diags: Diagnostics) -> None:
+    by_short: dict[str, str] = {}
+    for short, cid, file in shortnames:
+        other = by_short.get(short.lower())
         if other is not None:
-            diags.add(codes.DUPLICATE_SHORTNAME,
-                      f"short name '{c.shortname}' is also used by course '{other.id}'", c.file)
+            diags.add(codes.DUPLICATE_SHORTNAME, f"short name '{short}' is also used by course '{other}'", file)
         else:
-            by_short[c.shortname.lower()] = c
+            by_short[short.lower()] = cid
 
 
 # --------------------------------------------------------------------------
@@ -566,34 +586,39 @@ def resolve_competencies(project: Project, diags: Diagnostics) -> None:
     """Resolve every competency reference of every course, and attach rubrics to essays."""
     resolver = competency_load.Resolver(project.frameworks, diags, project.broken_frameworks)
     for course in project.courses:
-        fw = project.frameworks.get(course.framework) if course.framework else None
-        if course.framework and fw is None:
-            continue          # the framework file itself is broken (reported) or unknown (CP116): no cascade
-        if course.framework in project.broken_frameworks:
-            continue
-        written = False
-        shared = [u.folder.resolve() for u in course.units if u.shared]
+        resolve_course_competencies(project, course, resolver, diags)
 
-        def in_shared(file: Path) -> bool:
-            return any(file.resolve().is_relative_to(f) for f in shared)
 
-        for page in course.pages():
-            written |= bool(page.competency_refs)
-            page.links = resolver.links([r for r, _, _ in page.competency_refs], None, (), page.file, fw,
-                                        positions=[(ln, col) for _, ln, col in page.competency_refs],
-                                        any_framework=in_shared(page.file))
-            if page.essay is not None:
-                _attach_rubric(page, course, project, diags)
-        for cat in course.categories:
-            for q in cat.questions:
-                written |= bool(q.competencies)
-                q.links[course.framework] = resolver.links(q.competencies, None, (), q.file, fw,
-                                                           positions=q.competency_pos,
-                                                           any_framework=in_shared(q.file))
-        if fw is None and (written or any(p.essay and p.essay.rubric and any(c.links for c in p.essay.rubric.criteria)
-                                          for p in course.pages())):
-            diags.add(codes.NO_FRAMEWORK, f"course '{course.id}' links competencies but names no framework",
-                      course.file, 1, 1)
+def resolve_course_competencies(project: Project, course: Course, resolver: "competency_load.Resolver",
+                                diags: Diagnostics) -> None:
+    fw = project.frameworks.get(course.framework) if course.framework else None
+    if course.framework and fw is None:
+        return            # the framework file itself is broken (reported) or unknown (CP116): no cascade
+    if course.framework in project.broken_frameworks:
+        return
+    written = False
+    shared = [u.folder.resolve() for u in course.units if u.shared]
+
+    def in_shared(file: Path) -> bool:
+        return any(file.resolve().is_relative_to(f) for f in shared)
+
+    for page in course.pages():
+        written |= bool(page.competency_refs)
+        page.links = resolver.links([r for r, _, _ in page.competency_refs], None, (), page.file, fw,
+                                    positions=[(ln, col) for _, ln, col in page.competency_refs],
+                                    any_framework=in_shared(page.file))
+        if page.essay is not None:
+            _attach_rubric(page, course, project, diags)
+    for cat in course.categories:
+        for q in cat.questions:
+            written |= bool(q.competencies)
+            q.links[course.framework] = resolver.links(q.competencies, None, (), q.file, fw,
+                                                       positions=q.competency_pos,
+                                                       any_framework=in_shared(q.file))
+    if fw is None and (written or any(p.essay and p.essay.rubric and any(c.links for c in p.essay.rubric.criteria)
+                                      for p in course.pages())):
+        diags.add(codes.NO_FRAMEWORK, f"course '{course.id}' links competencies but names no framework",
+                  course.file, 1, 1)
 
 
 def _attach_rubric(page: Page, course: Course, project: Project, diags: Diagnostics) -> None:

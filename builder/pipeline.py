@@ -1,0 +1,232 @@
+"""The course-by-course pipeline behind ``coursepack build`` and ``coursepack check``.
+
+Each course goes through the same stages on its own (load -> competency links -> render -> language ->
+package) and gives a :class:`CourseResult`: its diagnostics, its outputs and its coverage facts. That
+shape is what makes the two speed-ups possible:
+
+* the build cache (:mod:`builder.cache`) keeps a result per course under a key hashed from its
+  sources, so a course whose sources did not change is not loaded again;
+* courses that must be built run in a pool of worker processes (forked, so the shared part of the
+  project is loaded once), largest first, when there is more than one CPU and enough work.
+
+What belongs to no single course runs once in the parent: sources, frameworks, rubrics and shared
+question files (loaded before the courses), then the checks across courses (short names, unused
+shared units), the framework CSVs and the coverage report (from every course's coverage facts).
+The diagnostics are the same as :func:`builder.build.check_project` gives for the same sources
+(tests/test_pipeline.py holds them equal).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import codes
+from .cache import CACHE_DIR, BuildCache
+from .competency import coverage as cov
+from .competency.load import Resolver
+from .diagnostics import Diagnostic, Diagnostics
+from .load.project import course_folders, finish_project, load_common, load_course, resolve_course_competencies
+from .model.course import Project
+
+MIN_PARALLEL_BYTES = 400_000   # below this much course source, forking costs more than it saves
+
+
+@dataclass
+class Options:
+    formats: tuple[str, ...]
+    moodle: str
+    strict: bool
+    package: bool                 # build (package every course without errors) or check
+
+    def text(self) -> str:
+        return f"{'build' if self.package else 'check'} formats={','.join(self.formats)} moodle={self.moodle} " \
+               f"strict={self.strict}"
+
+
+@dataclass
+class CourseResult:
+    id: str
+    key: str
+    diagnostics: list[Diagnostic]
+    outputs: list = field(default_factory=list)            # builder.build.Output
+    coverage: cov.CoverageFacts | None = None
+    loaded: bool = False
+    shortname: str = ""
+    file: Path | None = None                                # course.yaml
+    shared_units: list[str] = field(default_factory=list)
+    pages: int = 0
+    questions: int = 0
+    steps_done: int = 0                                     # progress steps reported while packaging
+
+
+class _Counted:
+    """Passes progress on (if any) and counts the steps."""
+
+    def __init__(self, progress):
+        self.progress, self.n = progress, 0
+
+    def advance(self, label: str) -> None:
+        self.n += 1
+        if self.progress is not None:
+            self.progress.advance(label)
+
+
+@dataclass
+class Run:
+    project: Project
+    results: list[CourseResult]
+    cache: BuildCache | None
+    workers: int = 1
+    fresh: list[CourseResult] = field(default_factory=list)   # built in this run, not from the cache
+
+    def save_cache(self) -> None:
+        """Keep this run's new results for the next one (a build calls it once its outputs are written)."""
+        if self.cache is not None:
+            for r in self.fresh:
+                self.cache.put(r)
+
+
+def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, out: Path | None,
+        use_cache: bool = True, jobs: int | None = None, progress=None) -> Run:
+    from .build import QUIET, check_shared_categories
+    from .lint import language
+    progress = progress or QUIET
+    project = load_common(root, diags)
+    check_shared_categories(project, diags)
+    wordlist = language.check_common(project, diags)
+    cdirs = course_folders(root, only, diags)
+    cache = BuildCache(root, (out / CACHE_DIR) if (use_cache and out is not None) else None, opts.text())
+    keys = {c.name: cache.key(c) for c in cdirs}
+    steps = 1 + (len(_package_steps(opts)) if opts.package else 0)
+    progress.start(len(cdirs) * steps)
+    results: dict[str, CourseResult] = {}
+    for cdir in cdirs:
+        hit = cache.get(cdir.name, keys[cdir.name], out) if use_cache else None
+        if hit is not None:
+            results[cdir.name] = hit
+            for _ in range(steps):
+                progress.advance(f"{cdir.name}: unchanged")
+    todo = [c for c in cdirs if c.name not in results]
+    workers = _workers(jobs, todo, cache)
+    if opts.package and diags.has_errors(opts.strict):
+        # a broken framework, rubric or shared file fails the build whatever the courses hold: check only
+        opts = Options(opts.formats, opts.moodle, opts.strict, package=False)
+    job = (project, opts, wordlist)
+    if workers > 1:
+        try:
+            results.update(_parallel(job, todo, keys, workers, cache, progress, steps))
+        except BrokenProcessPool:        # a worker died (out of memory, killed): finish in this process
+            workers = 1
+    for cdir in todo:
+        if cdir.name not in results:
+            progress.advance(f"checking {cdir.name}")
+            results[cdir.name] = r = run_course(job, cdir, keys[cdir.name], progress)
+            for _ in range(steps - 1 - r.steps_done):      # packaging skipped (errors): the bar still ends full
+                progress.advance(f"{cdir.name}: not packaged")
+    ordered = [results[c.name] for c in cdirs]
+    for r in ordered:
+        diags.merge(r.diagnostics)
+        project.shared_units_used.update(r.shared_units)
+    finish_project(project, diags, only, [(r.shortname, r.id, r.file) for r in ordered if r.loaded])
+    return Run(project, ordered, cache if use_cache else None, workers, [results[c.name] for c in todo])
+
+
+def _package_steps(opts: Options) -> list[str]:
+    from .build import package_steps
+    return package_steps(opts.formats)
+
+
+def _workers(jobs: int | None, todo: list[Path], cache: BuildCache) -> int:
+    if jobs is None:
+        env = os.environ.get("COURSEPACK_JOBS", "")
+        jobs = int(env) if env.isdigit() and int(env) > 0 else (os.cpu_count() or 1)
+        if sum(cache.sizes.get(c.name, 0) for c in todo) < MIN_PARALLEL_BYTES:
+            return 1
+    if jobs <= 1 or len(todo) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if threading.active_count() > 1:   # forking a process with other threads running is not safe
+        return 1
+    return min(jobs, len(todo))
+
+
+_JOB = None   # set in the parent just before the pool forks; the workers inherit it
+
+
+def _job_in_worker(cdir: str, key: str) -> CourseResult:
+    assert _JOB is not None
+    return run_course(_JOB, Path(cdir), key)
+
+
+def _parallel(job, todo: list[Path], keys: dict[str, str], workers: int, cache: BuildCache, progress,
+              steps: int) -> dict[str, CourseResult]:
+    global _JOB
+    _JOB = job
+    out: dict[str, CourseResult] = {}
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            largest_first = sorted(todo, key=lambda c: (-cache.sizes.get(c.name, 0), c.name))
+            futures = {pool.submit(_job_in_worker, str(c), keys[c.name]): c.name for c in largest_first}
+            for f in as_completed(futures):
+                out[futures[f]] = f.result()
+                for _ in range(steps):
+                    progress.advance(f"{futures[f]}: done")
+    finally:
+        _JOB = None
+    return out
+
+
+def run_course(job, cdir: Path, key: str, progress=None) -> CourseResult:
+    """Every stage of one course; an unexpected exception becomes CP999 for this course only."""
+    from .build import _check_scorm_state, _last_frame, package_course
+    from .lint import language
+    from .render.html import Renderer
+    project, opts, wordlist = job
+    d = Diagnostics(root=project.root)
+    res = CourseResult(cdir.name, key, [])
+    try:
+        course = load_course(cdir, project, d)
+        if course is not None:
+            res.loaded, res.shortname, res.file = True, course.shortname, course.file
+            res.shared_units = sorted(u.id for u in course.units if u.shared)
+            resolve_course_competencies(project, course, Resolver(project.frameworks, d, project.broken_frameworks),
+                                        d)
+            Renderer(course, d, project.skipped_files).render_course()
+            _check_scorm_state(course, opts.formats, d)
+            language.check_course(project, course, wordlist, d)
+            c = cov.course_coverage(project, course)
+            res.coverage = cov.to_facts(c) if c is not None else None
+            res.pages = len(course.pages())
+            res.questions = sum(len(cat.questions) for cat in course.categories)
+            if opts.package and not d.has_errors(opts.strict):
+                counted = _Counted(progress)
+                res.outputs = package_course(project, course, opts.formats, opts.moodle, counted)
+                res.steps_done = counted.n
+    except Exception as exc:  # a bug must not take the other courses down with it
+        if os.environ.get("COURSEPACK_DEBUG"):
+            raise
+        d.add(codes.INTERNAL_ERROR, f"course '{cdir.name}' failed: {exc!r}", cdir,
+              hint=codes.INTERNAL_ERROR.fix + " " + _last_frame(exc))
+        res.outputs = []
+        if os.environ.get("COURSEPACK_TRACEBACK"):
+            traceback.print_exc()
+    res.diagnostics = d.items
+    return res
+
+
+def coverage_report(project: Project, results: list[CourseResult]) -> cov.Report:
+    """The coverage report from each course's facts, against the frameworks loaded now."""
+    items: list = []
+    for r in results:
+        if not r.loaded:
+            continue
+        fw = project.frameworks.get(r.coverage.framework) if r.coverage is not None else None
+        items.append(cov.from_facts(r.coverage, fw) if fw is not None else r.id)
+    return cov.report_from(items)
