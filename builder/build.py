@@ -166,8 +166,13 @@ def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = No
     result = BuildResult(run.project, run=run)
     if diags.has_errors(strict):
         return result
+    cache_key = run.cache.project_key(run.results) if run.cache is not None else ""
     try:
-        outputs = project_outputs(run.project, formats, lambda: pipeline.coverage_report(run.project, run.results))
+        outputs = run.cache.get_outputs(cache_key, out) if run.cache is not None else None
+        if outputs is None:
+            outputs = project_outputs(run.project, formats,
+                                      lambda: pipeline.coverage_report(run.project, run.results))
+            run.project_outputs = outputs
     except Exception as exc:  # a bug in a packager must not leave half a build behind
         if os.environ.get("COURSEPACK_DEBUG"):
             raise
@@ -186,6 +191,8 @@ def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = No
             diags.add(codes.OUTPUT_NOT_WRITABLE, str(exc), None)
             return result
     run.save_cache()
+    if run.cache is not None and run.project_outputs is not None:
+        run.cache.put_outputs(cache_key, run.project_outputs)
     return result
 
 

@@ -98,7 +98,8 @@ class BuildCache:
         self.hits: list[str] = []
         self.stale: list[str] = []      # a different key: the sources changed
         self.corrupt: list[str] = []    # an entry that does not add up
-        self.sizes: dict[str, int] = {}  # course id -> bytes of its own sources (to schedule the largest first)
+        self.sizes: dict[str, int] = {}
+        self.seeds: dict[bytes, str] = {}   # Markdown renders from stale entries of this same compiler  # course id -> bytes of its own sources (to schedule the largest first)
         h = hashlib.sha256(compiler_fingerprint())
         h.update(options.encode() + b"\0")
         for name in COMMON_FILES:
@@ -134,6 +135,8 @@ class BuildCache:
             result = _Unpickler(io.BytesIO(payload)).load()
             if result.key != key:
                 self.stale.append(course_id)
+                if result.compiler == compiler_fingerprint():
+                    self.seeds.update(result.markdown)
                 return None
             for o in result.outputs:           # each output must still be what was built
                 if out is None:
@@ -144,6 +147,8 @@ class BuildCache:
                     data = None                # deleted since: build it again
                 if data is None or hashlib.sha256(data).hexdigest() != o.data.decode():
                     self.stale.append(course_id)
+                    if result.compiler == compiler_fingerprint():
+                        self.seeds.update(result.markdown)
                     return None
                 o.data = data
         except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
@@ -161,7 +166,50 @@ class BuildCache:
         from .pipeline import CourseResult
         slim = CourseResult(**{**result.__dict__, "outputs": [
             type(o)(o.path, hashlib.sha256(o.data).hexdigest().encode(), o.course, o.kind) for o in result.outputs]})
-        payload = pickle.dumps(slim, protocol=pickle.HIGHEST_PROTOCOL)
+        self._write(path, slim)
+
+
+    # -- what no course owns (framework CSVs, coverage report) --------------------------------------
+    def project_key(self, results) -> str:
+        """A key over the shared inputs and every course's coverage facts: the coverage report stays as it
+        is while no course's evidence (what it assesses, where) changes."""
+        h = hashlib.sha256(self._common)
+        # repr, not pickle: a pickle depends on which equal strings happen to be one object
+        h.update(repr([(r.id, r.loaded, r.coverage) for r in results]).encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def get_outputs(self, key: str, out: Path) -> list | None:
+        """The project-level outputs kept under ``key``, read back and verified; None on a miss."""
+        if self.folder is None:
+            return None
+        try:
+            blob = (self.folder / "project.bin").read_bytes()
+            if not blob.startswith(MAGIC):
+                return None
+            digest, _, payload = blob[len(MAGIC):].partition(b"\n")
+            if hashlib.sha256(payload).hexdigest().encode() != digest:
+                return None
+            entry = _Unpickler(io.BytesIO(payload)).load()
+            if not isinstance(entry, dict) or entry.get("key") != key:
+                return None
+            outputs = entry["outputs"]
+            for o in outputs:
+                data = (out / o.path).read_bytes()
+                if hashlib.sha256(data).hexdigest() != o.data.decode():
+                    return None
+                o.data = data
+            return outputs
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
+                IndexError, KeyError):
+            return None
+
+    def put_outputs(self, key: str, outputs: list) -> None:
+        if self.folder is not None:
+            slim = [type(o)(o.path, hashlib.sha256(o.data).hexdigest().encode(), o.course, o.kind) for o in outputs]
+            self._write(self.folder / "project.bin", {"key": key, "outputs": slim})
+
+    def _write(self, path: Path, obj) -> None:
+        payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
         blob = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:

@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import codes
-from .cache import CACHE_DIR, BuildCache
+from .cache import CACHE_DIR, BuildCache, compiler_fingerprint
 from .competency import coverage as cov
 from .competency.load import Resolver
 from .diagnostics import Diagnostic, Diagnostics
 from .load.project import course_folders, finish_project, load_common, load_course, resolve_course_competencies
 from .model.course import Project
+from .render import html
 
 MIN_PARALLEL_BYTES = 400_000   # below this much course source, forking costs more than it saves
 
@@ -64,6 +65,8 @@ class CourseResult:
     pages: int = 0
     questions: int = 0
     steps_done: int = 0                                     # progress steps reported while packaging
+    markdown: dict[bytes, str] = field(default_factory=dict)   # texts the Markdown parser made (for the cache)
+    compiler: bytes = b""                                   # the compiler fingerprint they were made with
 
 
 class _Counted:
@@ -85,6 +88,7 @@ class Run:
     cache: BuildCache | None
     workers: int = 1
     fresh: list[CourseResult] = field(default_factory=list)   # built in this run, not from the cache
+    project_outputs: list | None = None                       # framework CSVs and coverage, if made in this run
 
     def save_cache(self) -> None:
         """Keep this run's new results for the next one (a build calls it once its outputs are written)."""
@@ -114,6 +118,7 @@ def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, o
             for _ in range(steps):
                 progress.advance(f"{cdir.name}: unchanged")
     todo = [c for c in cdirs if c.name not in results]
+    html.seed(cache.seeds)          # a changed course re-renders only its changed texts
     workers = _workers(jobs, todo, cache)
     if opts.package and diags.has_errors(opts.strict):
         # a broken framework, rubric or shared file fails the build whatever the courses hold: check only
@@ -190,7 +195,8 @@ def run_course(job, cdir: Path, key: str, progress=None) -> CourseResult:
     from .render.html import Renderer
     project, opts, wordlist = job
     d = Diagnostics(root=project.root)
-    res = CourseResult(cdir.name, key, [])
+    res = CourseResult(cdir.name, key, [], compiler=compiler_fingerprint())
+    html.RECORD = res.markdown
     try:
         course = load_course(cdir, project, d)
         if course is not None:
@@ -210,6 +216,7 @@ def run_course(job, cdir: Path, key: str, progress=None) -> CourseResult:
                 res.outputs = package_course(project, course, opts.formats, opts.moodle, counted)
                 res.steps_done = counted.n
     except Exception as exc:  # a bug must not take the other courses down with it
+        res.markdown = {}
         if os.environ.get("COURSEPACK_DEBUG"):
             raise
         d.add(codes.INTERNAL_ERROR, f"course '{cdir.name}' failed: {exc!r}", cdir,
@@ -217,6 +224,8 @@ def run_course(job, cdir: Path, key: str, progress=None) -> CourseResult:
         res.outputs = []
         if os.environ.get("COURSEPACK_TRACEBACK"):
             traceback.print_exc()
+    finally:
+        html.RECORD = None
     res.diagnostics = d.items
     return res
 

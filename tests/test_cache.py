@@ -57,7 +57,7 @@ def test_unchanged_sources_come_from_the_cache_with_nothing_written(repo, tmp_pa
     out = tmp_path / "out"
     first = _build(repo, out)
     assert first.run.cache.hits == [] and sorted(p.name for p in (out / ".cache").iterdir()) == \
-        [f"{A}-build.bin", f"{B}-build.bin"]
+        [f"{A}-build.bin", f"{B}-build.bin", "project.bin"]
     before = _files(out)
     again = _build(repo, out)
     assert again.run.cache.hits == [A, B] and again.run.fresh == []
@@ -215,3 +215,40 @@ def test_check_cli_uses_the_cache_unless_told_not_to(repo):
     shutil.rmtree(repo / "build")
     assert CliRunner().invoke(main, ["--root", str(repo), "check", "--no-cache"]).exit_code == 0
     assert not (repo / "build").exists()
+
+
+def test_a_changed_course_parses_only_its_changed_texts_again(repo, tmp_path, monkeypatch):
+    from builder.render import html
+    out = tmp_path / "out"
+    parsed: list[str] = []
+    real = html._convert
+    monkeypatch.setattr(html, "_convert", lambda text: parsed.append(text) or real(text))
+    html.clear_markdown_cache()
+    _build(repo, out)
+    cold = len(parsed)
+    _edit_page(repo, A, "\nA *new* paragraph.\n")
+    html.clear_markdown_cache()              # as in a new process: only the cache can help
+    parsed.clear()
+    _build(repo, out)
+    assert cold >= 10 and len(parsed) == 1 and "A *new* paragraph." in parsed[0]
+    cold_out = tmp_path / "cold"
+    html.clear_markdown_cache()
+    _build(repo, cold_out, cache=False)
+    assert _files(out) == _files(cold_out)
+
+
+def test_the_coverage_report_is_remade_only_when_some_evidence_changes(repo, tmp_path):
+    out = tmp_path / "out"
+    assert _build(repo, out).run.project_outputs is not None          # made
+    _edit_page(repo, A, "\nMore prose at the end of a page.\n")        # the same evidence, the same lines
+    assert _build(repo, out).run.project_outputs is None               # kept
+    quiz = next((repo / "courses" / B).rglob("04-quiz.md"))
+    head, sep, body = quiz.read_text(encoding="utf-8").partition("\n---\n")
+    quiz.write_text(head + sep + "\n\n" + body, encoding="utf-8")      # every question moves 2 lines
+    res = _build(repo, out)
+    assert res.run.project_outputs is not None
+    cold = tmp_path / "cold"
+    _build(repo, cold, cache=False)
+    assert _files(out) == _files(cold)
+    (out / "coverage" / "coverage.json").write_text("{}")              # edited by hand: remade
+    assert _build(repo, out).run.project_outputs is not None and _files(out) == _files(cold)

@@ -12,7 +12,7 @@ reach a package even if a check were missed.
 
 from __future__ import annotations
 
-import functools
+import hashlib
 import html as html_lib
 
 import re
@@ -105,19 +105,50 @@ def _plain_paragraph(text: str) -> str | None:
     return "<p>" + html_lib.escape(s, quote=False) + "</p>"
 
 
-@functools.lru_cache(maxsize=16384)
+_MEMO: dict[str, tuple[str, bytes | None]] = {}   # text -> (html, key if it went through the parser)
+_MEMO_MAX = 16384
+_SEED: dict[bytes, str] = {}      # from the build cache: SHA-1 of a text -> what this same compiler made of it
+RECORD: dict[bytes, str] | None = None   # when a dict, every parsed text is recorded in it (for the build cache)
+
+
 def markdown_to_html(text: str) -> str:
-    """Markdown -> HTML (unchecked). Cached: shared units render once for every course that uses them,
-    and short texts (feedback such as "Not quite.") repeat. A line of plain prose skips the parser
-    (the same output; tests/test_render.py holds them equal on the whole curriculum)."""
-    plain = _plain_paragraph(text)
-    if plain is not None:
-        return plain
+    """Markdown -> HTML (unchecked). Memoised in the process: shared units render once for every course
+    that uses them, and short texts (feedback such as "Not quite.") repeat. A line of plain prose skips
+    the parser (the same output; tests/test_render.py holds them equal on the whole curriculum). Texts
+    the parser made last time come from :func:`seed` (the build cache) when the compiler is the same."""
+    hit = _MEMO.get(text)
+    if hit is None:
+        plain = _plain_paragraph(text)
+        if plain is not None:
+            hit = (plain, None)
+        else:
+            key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+            html = _SEED.get(key)
+            hit = (html if html is not None else _convert(text), key)
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[text] = hit
+    if hit[1] is not None and RECORD is not None:
+        RECORD[hit[1]] = hit[0]
+    return hit[0]
+
+
+def _convert(text: str) -> str:
     global _MD
     if _MD is None:
         _MD = md_lib.Markdown(extensions=MD_EXTENSIONS, extension_configs=MD_CONFIG, output_format="html")
     _MD.reset()
     return _MD.convert(text)
+
+
+def seed(renders: dict[bytes, str]) -> None:
+    """Texts rendered by an earlier build with this same compiler (keyed by SHA-1 of the text)."""
+    _SEED.update(renders)
+
+
+def clear_markdown_cache() -> None:
+    _MEMO.clear()
+    _SEED.clear()
 
 
 @dataclass
