@@ -43,6 +43,9 @@ def _guard(fn):
         except KeyboardInterrupt:
             click.echo("interrupted; no output was changed", err=True)
             sys.exit(130)
+        except BrokenPipeError:      # `coursepack check | head`: the reader left; not a bug, nothing to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except Exception as exc:  # pragma: no cover - last resort
             if os.environ.get("COURSEPACK_DEBUG"):
                 raise

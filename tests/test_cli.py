@@ -66,7 +66,7 @@ def test_build_writes_the_documented_paths(make_repo, tmp_path):
     assert only.exit_code == 0 and [p.relative_to(tmp_path / "o2").as_posix()
                                      for p in (tmp_path / "o2").rglob("*") if p.is_file()
                                      and ".cache" not in p.parts] == ["scorm12/demo.zip"]
-    assert [p.name for p in (tmp_path / "o2" / ".cache").iterdir()] == ["demo-build.bin"]   # the build cache
+    assert sorted(p.name for p in (tmp_path / "o2" / ".cache").iterdir()) == ["demo-build.bin", "project.bin"]
 
 
 def test_unknown_course_is_a_diagnostic(make_repo, tmp_path):
@@ -82,3 +82,14 @@ def test_console_script_runs_as_a_module(make_repo):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "0 errors" in proc.stdout
+
+
+def test_a_reader_that_leaves_early_is_not_a_bug(make_repo, tmp_path):
+    """`coursepack build | head -1`: the pipe closes; no CP999, no traceback."""
+    import subprocess
+    import sys
+    root = make_repo()
+    cmd = f"{sys.executable} -m builder --root {root} build --out {tmp_path / 'o'} --moodle all | head -1"
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, cwd=REPO)
+    assert "CP999" not in r.stderr + r.stdout and "Traceback" not in r.stderr, r.stderr
+    assert r.stdout.count("\n") == 1 and r.returncode in (0, 141)
