@@ -17,7 +17,7 @@ from . import codes, pipeline
 from .diagnostics import Diagnostics
 from .formats.moodle import qxml
 from .competency.coverage import build_report
-from .formats.moodle.backup import build_mbz
+from .formats.moodle.backup import build_mbz_targets
 from .formats.scorm import package as scorm
 from .formats.scorm.data import STATE_LIMITS, state_budget
 from .formats.moodle.framework_csv import framework_csv
@@ -120,12 +120,18 @@ def package_course(project: Project, course, formats: tuple[str, ...], moodle: s
     outputs: list[Output] = []
     if "moodle" in formats:
         progress.advance(f"{course.id}: Moodle backup")
-        for key in moodle_targets(moodle):
+        keys = moodle_targets(moodle)
+        backups = build_mbz_targets(course, project, [TARGETS[k] for k in keys])
+        xml_by_context: dict[str, bytes] = {}       # 4.1 and 4.5 share the course-context export
+        for key in keys:
             target = TARGETS[key]
             path = moodle_path(course.id, key)
-            outputs.append(Output(path, build_mbz(course, project, target), course.id, f"moodle-{key}"))
+            outputs.append(Output(path, backups[key], course.id, f"moodle-{key}"))
             if course.categories:
-                xml = qxml.export(course.categories, "module" if target.question_bank == "qbank" else "course")
+                context = "module" if target.question_bank == "qbank" else "course"
+                if context not in xml_by_context:
+                    xml_by_context[context] = qxml.export(course.categories, context)
+                xml = xml_by_context[context]
                 outputs.append(Output(path.with_name(f"{course.id}-questions.xml"), xml, course.id,
                                       f"questions-{key}"))
     for version in scorm.VERSIONS:

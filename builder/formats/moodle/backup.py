@@ -120,6 +120,7 @@ class MoodleBackupWriter:
         self.course_id = self.ids("course", course.id)
         self.course_contextid = self.ids("context", f"course:{course.id}")
         self.course_category_ids: list[int] = []
+        self.bank: BankWriter | None = None
 
     # -- ids ---------------------------------------------------------------
     def cmid(self, key: str) -> int:
@@ -177,7 +178,7 @@ class MoodleBackupWriter:
         self._page_by_key = {p.key: p for p in c.pages()}
         sec0 = Section(self.ids("course_section", f"{c.id}/0"), 0, None, "")
         self.sections.append(sec0)
-        bank = BankWriter(self) if c.categories else None
+        bank = self.bank = BankWriter(self) if c.categories else None
         if bank is not None and self.target.question_bank == "qbank":
             act = bank.qbank_activity(sec0)
             sec0.activities.append(act)
@@ -209,6 +210,29 @@ class MoodleBackupWriter:
         for act in self.activities:
             self.write_activity(act)
         self.write_root_files()
+        self.entries["moodle_backup.xml"] = self.manifest()
+        return tar_gz(self.entries, self.ts)
+
+    def retarget(self, target: MoodleTarget) -> bytes:
+        """The same course for another target with the same question bank layout (4.1 <-> 4.5), after
+        :meth:`build`: only what the target changes is written again (every module.xml for its version,
+        the quizzes for the random-slot filter and grade items, the manifest); ids are the same because
+        the allocator returns the id it gave before for the same key. tests/test_moodle_backup.py holds
+        the result byte-identical to a build from nothing."""
+        assert target.question_bank == self.target.question_bank and self.entries
+        self.target = target
+        if self.bank is not None:
+            self.bank.target = target
+        for i, a in enumerate(self.activities):
+            if a.modname == "quiz":
+                page = self._page_by_key[a.key]
+                q = self.bank.quiz_activity(page, a.section)
+                q.competencies = a.competencies
+                a.section.activities[a.section.activities.index(a)] = q
+                self.activities[i] = q
+                self.write_activity(q)
+            else:
+                self.entries[f"{a.directory}/module.xml"] = self.module_xml(a)
         self.entries["moodle_backup.xml"] = self.manifest()
         return tar_gz(self.entries, self.ts)
 
@@ -341,18 +365,7 @@ class MoodleBackupWriter:
 
     def write_activity(self, a: Activity) -> None:
         d = a.directory
-        mod = root("module", id=a.cmid, version=self.target.module_version)
-        fields(mod, [
-            ("modulename", a.modname), ("sectionid", a.section.id), ("sectionnumber", a.section.number),
-            ("idnumber", a.idnumber), ("added", self.ts), ("score", 0), ("indent", 0), ("visible", a.visible),
-            ("visibleoncoursepage", a.visible), ("visibleold", a.visible), ("groupmode", 0), ("groupingid", 0),
-            ("completion", a.completion), ("completiongradeitemnumber", a.completion_grade_item),
-            ("completionpassgrade", a.completionpassgrade), ("completionview", a.completionview),
-            ("completionexpected", 0), ("availability", None), ("showdescription", a.showdescription),
-            ("downloadcontent", 1), ("lang", None),
-        ])
-        container(mod, "tags")
-        self.entries[f"{d}/module.xml"] = to_bytes(mod)
+        self.entries[f"{d}/module.xml"] = self.module_xml(a)
         wrapper = root("activity", id=a.instance, moduleid=a.cmid, modulename=a.modname, contextid=a.contextid)
         wrapper.append(a.body)
         self.entries[f"{d}/{a.modname}.xml"] = to_bytes(wrapper)
@@ -384,6 +397,20 @@ class MoodleBackupWriter:
         self.entries[f"{d}/inforef.xml"] = to_bytes(inforef)
         for name, data in a.extra.items():
             self.entries[f"{d}/{name}"] = data
+
+    def module_xml(self, a: Activity) -> bytes:
+        mod = root("module", id=a.cmid, version=self.target.module_version)
+        fields(mod, [
+            ("modulename", a.modname), ("sectionid", a.section.id), ("sectionnumber", a.section.number),
+            ("idnumber", a.idnumber), ("added", self.ts), ("score", 0), ("indent", 0), ("visible", a.visible),
+            ("visibleoncoursepage", a.visible), ("visibleold", a.visible), ("groupmode", 0), ("groupingid", 0),
+            ("completion", a.completion), ("completiongradeitemnumber", a.completion_grade_item),
+            ("completionpassgrade", a.completionpassgrade), ("completionview", a.completionview),
+            ("completionexpected", 0), ("availability", None), ("showdescription", a.showdescription),
+            ("downloadcontent", 1), ("lang", None),
+        ])
+        container(mod, "tags")
+        return to_bytes(mod)
 
     def write_root_files(self) -> None:
         files = root("files")
@@ -571,3 +598,18 @@ def _empty_grades() -> bytes:
 
 def build_mbz(course: Course, project: Project, target: MoodleTarget) -> bytes:
     return MoodleBackupWriter(course, project, target).build()
+
+
+def build_mbz_targets(course: Course, project: Project, targets: list[MoodleTarget]) -> dict[str, bytes]:
+    """The backups of one course for several targets; a target with the same question bank layout as one
+    already built is derived from it (see :meth:`MoodleBackupWriter.retarget`)."""
+    out: dict[str, bytes] = {}
+    built: dict[str, MoodleBackupWriter] = {}
+    for t in targets:
+        base = built.get(t.question_bank)
+        if base is None:
+            w = built[t.question_bank] = MoodleBackupWriter(course, project, t)
+            out[t.key] = w.build()
+        else:
+            out[t.key] = base.retarget(t)
+    return out
