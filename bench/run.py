@@ -3,17 +3,21 @@
     make bench                        small (this repository's curriculum) and medium
     .venv/bin/python bench/run.py --size small medium large [--repeat N] [--markdown]
 
-For each size it measures, cold (caches cleared before every run):
+For each size it measures, cold (no build cache, the process's Markdown memo cleared before every run):
 
-* check: load, validate and render every course;
-* build: check plus packaging into every format (Moodle 4.1/4.5/5.0, question XML, framework CSV,
-  SCORM 1.2 and 2004, coverage report), in memory;
+* check: `coursepack check` (every course loaded, validated, rendered and language-checked);
+* build: `coursepack build --moodle all --no-cache`: check plus packaging into every format (Moodle
+  4.1/4.5/5.0, question XML, framework CSV, SCORM 1.2 and 2004, coverage report), written to disk,
+  with the default worker processes; "1 process" is the same with --jobs 1;
+* one unit edited: a paragraph appended to one page, then the build again with its cache (the
+  repository's own sources are edited in a temporary copy);
 * baseline: writing the very same output bytes into the same archives (tar.gz, zip) with no
   compiling at all: the floor a build cannot go below;
 
 and prints wall times (best of N), each as a ratio to that baseline (ratios survive a change of
 machine, seconds do not), time per page and per question, and peak memory (each size runs in its
-own process, so its peak is its own). Synthetic sizes come from bench/gen.py into build/bench/.
+own process, so its peak is its own; worker processes count too). For the small size it also times
+the whole command as a user runs it. Synthetic sizes come from bench/gen.py into build/bench/.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ import io
 import json
 import platform
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -32,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from builder.build import FORMATS, check_project, produce  # noqa: E402
+from builder.build import build, check  # noqa: E402
 from builder.diagnostics import Diagnostics  # noqa: E402
 from builder.formats.moodle.verify import open_backup  # noqa: E402
 from builder.render.html import clear_markdown_cache  # noqa: E402
@@ -60,30 +66,88 @@ def _entries(data: bytes, suffix: str):
     return "raw", data
 
 
+def _edit_one_unit(root: Path) -> tuple[Path, str]:
+    """Append a paragraph to the first page of the middle course's first unit; returns (file, old text)."""
+    courses = sorted(p for p in (root / "courses").iterdir() if p.is_dir())
+    units = sorted(p for p in (courses[len(courses) // 2] / "units").iterdir() if p.is_dir())
+    page = sorted(p for p in units[0].glob("0*.md"))[0]
+    old = page.read_text(encoding="utf-8")
+    page.write_text(old + "\nA paragraph added by the benchmark, with *emphasis* and a [link](https://example.org).\n",
+                    encoding="utf-8")
+    return page, old
+
+
 def measure(root: Path, repeat: int) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="coursepack-bench-"))
+    if root == ROOT:             # the repository's own sources are edited in a copy, never in place
+        for name in ("courses", "units", "rubrics", "frameworks", "questions", "sources.yaml", "language.yaml"):
+            src = ROOT / name
+            if src.is_dir():
+                shutil.copytree(src, tmp / "src" / name)
+            elif src.is_file():
+                (tmp / "src").mkdir(exist_ok=True)
+                shutil.copy2(src, tmp / "src" / name)
+        root = tmp / "src"
+
     def do_check():
         d = Diagnostics(root=root)
-        p = check_project(root, d)
+        run = check(root, d)
         if d.has_errors():
             raise SystemExit(f"the sources in {root} have errors; run `coursepack check`")
-        return p
+        return run
 
-    def do_build():
-        return produce(do_check(), FORMATS, "all")
+    def do_build(jobs=None, cache=False, out=None):
+        out = out or tmp / "out"
+        if not cache:
+            shutil.rmtree(out, ignore_errors=True)
+        d = Diagnostics(root=root)
+        res = build(root, out, d, moodle="all", cache=cache, jobs=jobs)
+        if d.has_errors():
+            raise SystemExit(f"the build of {root} failed")
+        return res
 
-    t_check, project = best(do_check, repeat)
-    t_build, outputs = best(do_build, repeat)
+    t_check, run = best(do_check, repeat)
+    t_build, res = best(do_build, repeat)
+    t_serial, _ = best(lambda: do_build(jobs=1), repeat)
+    outputs = res.outputs
     parts = [_entries(o.data, o.path.suffix) for o in outputs]
 
     def baseline():
         return [tar_gz(e) if k == "tar" else zip_bytes(e) if k == "zip" else bytes(e) for k, e in parts]
 
     t_base, _ = best(baseline, repeat)
-    pages = sum(len(c.pages()) for c in project.courses)
-    questions = sum(len(cat.questions) for c in project.courses for cat in c.categories)
-    return {"courses": len(project.courses), "pages": pages, "questions": questions, "files": len(outputs),
+
+    # one unit edited: a cached build first (not timed), then the edit, then the rebuild (timed)
+    cached = tmp / "cached"
+    do_build(cache=True, out=cached)
+    rebuilds = []
+    for i in range(repeat):
+        page, old = _edit_one_unit(root)
+        try:
+            clear_markdown_cache()              # as in a new process: only the build cache can help
+            t0 = time.perf_counter()
+            again = do_build(cache=True, out=cached)
+            rebuilds.append(time.perf_counter() - t0)
+            assert len(again.run.fresh) == 1, "one course rebuilt"
+        finally:
+            page.write_text(old, encoding="utf-8")
+        do_build(cache=True, out=cached)        # back to the unedited state for the next round
+    shutil.rmtree(tmp, ignore_errors=True)
+    pages = sum(r.pages for r in res.run.results)
+    questions = sum(r.questions for r in res.run.results)
+    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return {"courses": len(res.run.results), "pages": pages, "questions": questions, "files": len(outputs),
             "bytes": sum(len(o.data) for o in outputs), "baseline": t_base, "check": t_check, "build": t_build,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "serial": t_serial, "rebuild": min(rebuilds), "workers": res.run.workers, "rss_mb": rss / 1024}
+
+
+def cli_cold(root: Path) -> float:
+    """The whole command as a user runs it (interpreter start and imports included), no cache."""
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "builder", "--root", str(root), "build", "--out", out, "--moodle",
+                        "all", "--no-cache", "-q"], check=True, cwd=ROOT)
+        return time.perf_counter() - t0
 
 
 def prepare(size: str) -> Path:
@@ -123,15 +187,19 @@ def main() -> int:
             print(out.stderr, file=sys.stderr)
             return 1
         rows[size] = json.loads(out.stdout.strip().splitlines()[-1]) | {"repeat": repeat}
+        if size == "small":
+            rows[size]["cli"] = min(cli_cold(root) for _ in range(repeat))
     print(f"machine: {platform.machine()}, {platform.system()} {platform.release()}, Python "
           f"{platform.python_version()}, {__import__('os').cpu_count()} CPUs")
-    head = ["size", "courses", "pages", "questions", "check", "build (all formats)", "baseline", "check x",
-            "build x", "per page", "per question", "peak RSS"]
+    head = ["size", "courses", "pages", "questions", "check", "build (all formats)", "1 process", "baseline",
+            "check x", "build x", "one unit edited", "of cold", "per page", "per question", "peak RSS"]
     lines = []
     for size, r in rows.items():
         lines.append([size, str(r["courses"]), f"{r['pages']:,}", f"{r['questions']:,}", f"{r['check']:.2f} s",
-                      f"{r['build']:.2f} s", f"{r['baseline']:.2f} s", f"{r['check'] / r['baseline']:.1f}x",
-                      f"{r['build'] / r['baseline']:.1f}x", f"{r['build'] / max(r['pages'], 1) * 1000:.2f} ms",
+                      f"{r['build']:.2f} s ({r['workers']} proc)", f"{r['serial']:.2f} s", f"{r['baseline']:.2f} s",
+                      f"{r['check'] / r['baseline']:.1f}x", f"{r['build'] / r['baseline']:.1f}x",
+                      f"{r['rebuild']:.2f} s", f"{r['rebuild'] / r['build']:.0%}",
+                      f"{r['build'] / max(r['pages'], 1) * 1000:.2f} ms",
                       f"{r['build'] / max(r['questions'], 1) * 1000:.2f} ms", f"{r['rss_mb']:.0f} MB"])
     if "medium" in rows and "large" in rows:
         print(f"large / medium build time: {rows['large']['build'] / rows['medium']['build']:.1f}x "
@@ -146,7 +214,11 @@ def main() -> int:
         for ln in lines:
             print("  ".join(c.rjust(w) for c, w in zip(ln, widths)))
     print("best of N cold runs (N: " + ", ".join(f"{s} {r['repeat']}" for s, r in rows.items()) + "); "
-          "x = ratio to the baseline of the same size in the same run; per page/question = build time divided")
+          "x = ratio to the baseline of the same size in the same run; per page/question = build time divided; "
+          "one unit edited = rebuild with the build cache after appending a paragraph to one page")
+    if "cli" in rows.get("small", {}):
+        print(f"small, the whole command (python -m builder build --moodle all --no-cache, interpreter start "
+              f"and imports included): {rows['small']['cli']:.2f} s")
     return 0
 
 
