@@ -28,7 +28,7 @@ from .model.course import Project
 from .quiz.render import render_category
 from .render.html import Renderer
 from .report import coverage as coverage_report
-from .util.atomic import OutputError, write_atomic
+from .util.atomic import OutputError, write_outputs
 
 FORMATS = ("moodle", "scorm12", "scorm2004", "coverage")
 
@@ -152,16 +152,10 @@ def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = No
                   hint=codes.INTERNAL_ERROR.fix + " " + _last_frame(exc))
         result.outputs = []
         return result
-    for o in result.outputs:
-        target = out / o.path
-        try:
-            if write_atomic(target, o.data):
-                result.written.append(target)
-            else:
-                result.unchanged.append(target)
-        except OutputError as exc:
-            diags.add(codes.OUTPUT_NOT_WRITABLE, str(exc), None)
-            break
+    try:
+        result.written, result.unchanged = write_outputs(out, [(o.path, o.data) for o in result.outputs])
+    except OutputError as exc:
+        diags.add(codes.OUTPUT_NOT_WRITABLE, str(exc), None)
     return result
 
 
