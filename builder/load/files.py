@@ -119,6 +119,18 @@ def escape_problem(path: Path, boundary: Path) -> str | None:
     out of ``boundary`` makes the path 'outside'.
     """
     try:
+        parts = path.relative_to(boundary).parts
+    except ValueError:
+        parts = ("..",)
+    if ".." not in parts:             # the usual case, cheaply: no symbolic link below the boundary at all
+        cur = boundary
+        for part in parts:
+            cur = cur / part
+            if cur.is_symlink():
+                break
+        else:
+            return None
+    try:
         real = path.resolve()
         bound = boundary.resolve()
     except (OSError, RuntimeError):   # a symbolic link loop (RuntimeError before Python 3.13)

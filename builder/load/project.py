@@ -15,6 +15,7 @@ that one run reports every problem.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -227,9 +228,15 @@ def _salvage_course_meta(data, cid: str):
         v = data.get(key)
         return v if isinstance(v, str) and v.strip() else default
 
+    framework = data.get("framework")
+    start = data.get("start_date")
+    # the framework and start date are kept when they look right, so that pages, quizzes and essays are not
+    # reported again for what is only a consequence of the course.yaml error
     return SimpleNamespace(title=text("title", cid), shortname=text("shortname", cid), summary=text("summary", ""),
                            hours=hours if isinstance(hours, (int, float)) and not isinstance(hours, bool) else 0,
-                           audience=text("audience", ""), framework=None, language="en", idnumber=None, units=units)
+                           audience=text("audience", ""), language="en", idnumber=None, units=units,
+                           framework=framework if isinstance(framework, str) and schema.ID_RE.match(framework) else None,
+                           start_date=start if isinstance(start, date) else None)
 
 
 def _unit_ids(udir: Path):

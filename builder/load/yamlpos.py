@@ -111,7 +111,8 @@ def load_yaml(text: str, file: str, diags: Diagnostics, line_offset: int = 0,
         if id(n) in seen:
             # The composer shares one node between an anchor and its aliases.
             # Expanding them could grow exponentially ("billion laughs").
-            raise _Refused("aliases (*name) are not supported; write the value out", n.start_mark)
+            raise _Refused("anchors and aliases (&name, *name) are not supported; write the value out",
+                           n.start_mark)           # at the anchor: the composer keeps no mark of the alias
         if not isinstance(n, yaml.ScalarNode):
             seen.add(id(n))
         doc.values[path] = where(n.start_mark)

@@ -96,11 +96,11 @@ def plain_text_problem(text: str, what: str):
     """(code, message, the offending text) when a plain-text field holds HTML or a script address, else None."""
     m = _PLAIN_MARKUP.search(text)
     if m:
-        found = m.group()[:40]
+        found = m.group() if len(m.group()) <= 80 else m.group()[:79] + "…"
         return codes.HTML_NOT_ALLOWED, f"'{found}' looks like HTML, but {what} are plain text", found
     m = _PLAIN_UNSAFE.search(text)
     if m:
-        found = m.group()[:40]
+        found = m.group() if len(m.group()) <= 80 else m.group()[:79] + "…"
         return codes.UNSAFE_URL, f"'{found}' is a script or data address, not allowed in {what}", found
     return None
 
