@@ -20,7 +20,6 @@ import errno
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -29,6 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+if os.name != "posix":
+    pytest.skip("these tests use fork, POSIX signals and RLIMIT_FSIZE", allow_module_level=True)
+import resource  # noqa: E402 - POSIX only
 from click.testing import CliRunner
 
 from builder.cli import main
