@@ -28,7 +28,7 @@ from .model.course import Project
 from .quiz.render import render_category
 from .render.html import Renderer
 from .report import coverage as coverage_report
-from .util.atomic import OutputError, write_atomic
+from .util.atomic import OutputError, write_outputs
 
 FORMATS = ("moodle", "scorm12", "scorm2004", "coverage")
 
@@ -186,16 +186,11 @@ def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = No
                   hint=codes.INTERNAL_ERROR.fix + " " + _last_frame(exc))
         return result
     result.outputs = outputs + [o for r in run.results for o in r.outputs]
-    for o in result.outputs:
-        target = out / o.path
-        try:
-            if write_atomic(target, o.data):
-                result.written.append(target)
-            else:
-                result.unchanged.append(target)
-        except OutputError as exc:
-            diags.add(codes.OUTPUT_NOT_WRITABLE, str(exc), None)
-            return result
+    try:
+        result.written, result.unchanged = write_outputs(out, [(o.path, o.data) for o in result.outputs])
+    except OutputError as exc:
+        diags.add(codes.OUTPUT_NOT_WRITABLE, str(exc), None)
+        return result
     run.save_cache()
     if run.cache is not None and run.project_outputs is not None:
         run.cache.put_outputs(cache_key, run.project_outputs)

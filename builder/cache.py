@@ -35,6 +35,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from .util.atomic import sweep_temporaries, write_unsynced
+
 FORMAT = 1
 MAGIC = b"coursepack build cache %d\n" % FORMAT
 COMMON_FILES = ("sources.yaml", "language.yaml")
@@ -108,6 +110,8 @@ class BuildCache:
             h.update(b"D" + name.encode() + b"\0")
             _tree(h, root / name)
         self._common = h.digest()
+        if folder is not None:
+            sweep_temporaries({folder})        # what a killed run left while writing an entry
 
     def key(self, cdir: Path) -> str:
         h = hashlib.sha256(self._common)
@@ -210,17 +214,10 @@ class BuildCache:
 
     def _write(self, path: Path, obj) -> None:
         payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        blob = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(blob)
-            os.replace(tmp, path)
+            write_unsynced(path, MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
         except OSError:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+            pass                                 # a cache that cannot be written is skipped
 
 
 class _Unpickler(pickle.Unpickler):

@@ -40,8 +40,8 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
-        except KeyboardInterrupt:
-            click.echo("interrupted; no output was changed", err=True)
+        except KeyboardInterrupt as exc:    # write_outputs says whether it had finished writing
+            click.echo(f"interrupted; {str(exc) or 'no output was changed'}", err=True)
             sys.exit(130)
         except BrokenPipeError:      # `coursepack check | head`: the reader left; not a bug, nothing to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

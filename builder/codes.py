@@ -37,7 +37,8 @@ NOT_UTF8 = _code(
     "Moodle and every SCORM player expect UTF-8. A file in another encoding would show garbled letters.")
 FILE_TOO_LARGE = _code(
     "CP002", "file-too-large", E, "File is larger than the size limit",
-    "Reduce the file (compress or resize the image, split the page) or raise `max_file_mb` in course.yaml.",
+    "Reduce the file: compress or resize the image, split the page or the PDF. The limits are 2 MB for a "
+    "Markdown or YAML file and 10 MB for an image or other file.",
     "Very large files slow every import and are often added by mistake.")
 PATH_ESCAPES = _code(
     "CP003", "path-escapes-course", E, "Path leaves the course folder",

@@ -11,6 +11,7 @@ on, so that one ``coursepack check`` run reports every problem it can find.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -96,13 +97,16 @@ class Diagnostics:
             return ""
         p = Path(path)
         if self.root is not None and p.is_absolute():
+            # the path as found (a symbolic link is named as itself, not as what it points to) ...
+            try:
+                return Path(os.path.normpath(p)).relative_to(os.path.normpath(self.root.absolute())).as_posix()
+            except ValueError:
+                pass
+            # ... else as resolved (the root was given through a symbolic link)
             try:
                 return p.resolve().relative_to(self.root.resolve()).as_posix()
-            except ValueError:
-                try:
-                    return p.relative_to(self.root).as_posix()
-                except ValueError:
-                    return p.as_posix()
+            except (ValueError, OSError, RuntimeError):   # outside the root, or a symbolic link loop
+                return p.as_posix()
         return p.as_posix()
 
     def add(

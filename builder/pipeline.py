@@ -32,7 +32,7 @@ from .cache import CACHE_DIR, BuildCache, compiler_fingerprint
 from .competency import coverage as cov
 from .competency.load import Resolver
 from .diagnostics import Diagnostic, Diagnostics
-from .load.project import course_folders, finish_project, load_common, load_course, resolve_course_competencies
+from .load.project import CourseIds, course_folders, finish_project, load_common, load_course, resolve_course_competencies
 from .model.course import Project
 from .render import html
 
@@ -59,8 +59,7 @@ class CourseResult:
     outputs: list = field(default_factory=list)            # builder.build.Output
     coverage: cov.CoverageFacts | None = None
     loaded: bool = False
-    shortname: str = ""
-    file: Path | None = None                                # course.yaml
+    ids: CourseIds | None = None                            # what must be unique across courses
     shared_units: list[str] = field(default_factory=list)
     pages: int = 0
     questions: int = 0
@@ -139,7 +138,7 @@ def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, o
     for r in ordered:
         diags.merge(r.diagnostics)
         project.shared_units_used.update(r.shared_units)
-    finish_project(project, diags, only, [(r.shortname, r.id, r.file) for r in ordered if r.loaded])
+    finish_project(project, diags, only, [r.ids for r in ordered if r.ids is not None])
     return Run(project, ordered, cache if use_cache else None, workers, [results[c.name] for c in todo])
 
 
@@ -200,7 +199,7 @@ def run_course(job, cdir: Path, key: str, progress=None) -> CourseResult:
     try:
         course = load_course(cdir, project, d)
         if course is not None:
-            res.loaded, res.shortname, res.file = True, course.shortname, course.file
+            res.loaded, res.ids = True, CourseIds.of(course)
             res.shared_units = sorted(u.id for u in course.units if u.shared)
             resolve_course_competencies(project, course, Resolver(project.frameworks, d, project.broken_frameworks),
                                         d)

@@ -252,3 +252,14 @@ def test_the_coverage_report_is_remade_only_when_some_evidence_changes(repo, tmp
     assert _files(out) == _files(cold)
     (out / "coverage" / "coverage.json").write_text("{}")              # edited by hand: remade
     assert _build(repo, out).run.project_outputs is not None and _files(out) == _files(cold)
+
+
+def test_a_killed_runs_half_written_entry_is_swept(repo, tmp_path):
+    out = tmp_path / "out"
+    _build(repo, out)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()             # a pid that no longer runs
+    left = out / ".cache" / f".{A}-build.bin.{dead}.abcd1234.tmp"
+    left.write_bytes(MAGIC + b"half")
+    assert _build(repo, out).run.cache.hits == [A, B]          # nothing to write, and still swept
+    assert not left.exists()

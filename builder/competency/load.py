@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import codes
 from ..diagnostics import Diagnostics
-from ..load.files import read_text
+from ..load.files import portable_name_problem, read_text
 from ..load.yamlpos import YamlDoc
 from ..model.base import load_validated
 from .model import Criterion, Framework, Link, Node, Rubric, RubricLevel
@@ -41,7 +41,7 @@ def load_frameworks(root: Path, diags: Diagnostics, broken: set[str] | None = No
     owner: dict[str, Framework] = {}
     for path in sorted(folder.glob("*.yaml")):
         before = diags.error_count()
-        fw = _load_framework(path, diags, owner)
+        fw = _load_framework(path, diags, owner) if _portable(path, diags) else None
         if fw is not None:
             out[fw.key] = fw
         if broken is not None and diags.error_count() > before:
@@ -49,10 +49,46 @@ def load_frameworks(root: Path, diags: Diagnostics, broken: set[str] | None = No
     return out
 
 
+def _portable(path: Path, diags: Diagnostics) -> bool:
+    problem = portable_name_problem(path.name)
+    if problem:
+        diags.add(codes.RESERVED_NAME, problem, path)
+    return problem is None
+
+
 def _read(path: Path, model, what: str, diags: Diagnostics):
-    """(doc, validated model) of a YAML file, or None when it cannot be read (already reported)."""
+    """(doc, validated model) of a YAML file, or None when it cannot be read (already reported).
+
+    Every text of a framework or rubric is plain text: Moodle shows rubric criteria and levels as
+    HTML, so markup or a script address in any of them is reported (the file is then not used).
+    """
+    from ..render.html import plain_text_problem
     text = read_text(path, diags)
-    return None if text is None else load_validated(text, diags.rel(path), diags, model, what)
+    got = None if text is None else load_validated(text, diags.rel(path), diags, model, what)
+    if got is None:
+        return None
+    doc = got[0]
+    clean = True
+    for loc, value in _strings(doc.data, ()):
+        problem = plain_text_problem(value, f"{what} texts")
+        if problem:
+            code, message, _found = problem
+            diags.add(code, message, path, *doc.pos(loc),
+                      hint=f"Write the text without HTML; {what} texts are shown as they are written.")
+            clean = False
+    return got if clean else None
+
+
+def _strings(data, loc: tuple):
+    """(location, text) of every string in YAML data."""
+    if isinstance(data, str):
+        yield loc, data
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            yield from _strings(v, loc + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _strings(v, loc + (i,))
 
 
 def _load_framework(path: Path, diags: Diagnostics, owner: dict[str, Framework]) -> Framework | None:
@@ -139,7 +175,7 @@ def load_rubrics(root: Path, diags: Diagnostics, frameworks: dict[str, Framework
         return out
     resolver = Resolver(frameworks, diags, broken)
     for path in sorted(folder.glob("*.yaml")):
-        rub = _load_rubric(path, diags, resolver)
+        rub = _load_rubric(path, diags, resolver) if _portable(path, diags) else None
         if rub is not None:
             out[rub.key] = rub
     return out

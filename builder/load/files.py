@@ -31,14 +31,37 @@ def line_col(text: str, index: int) -> tuple[int, int]:
     return line, index - start + 1
 
 
-def read_text(path: Path, diags: Diagnostics, limit: int = MAX_TEXT_BYTES) -> str | None:
-    """Read an authored text file, or report why it cannot be used and return None."""
+def size_text(n: int) -> str:
+    """A size in plain words: '2 MB', '1.5 MB', '700 KB', '12 bytes'."""
+    if n >= 1048576:
+        return f"{n / 1048576:.1f}".removesuffix(".0") + " MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f}".removesuffix(".0") + " KB"
+    return f"{n} bytes"
+
+
+def over_limit(size: int, limit: int) -> str:
+    """'3 MB; the limit is 2 MB' (in bytes when rounding would make the two look equal)."""
+    a, b = size_text(size), size_text(limit)
+    if a == b:
+        a, b = f"{size:,} bytes", f"{limit:,} bytes"
+    return f"{a}; the limit is {b}"
+
+
+def read_text(path: Path, diags: Diagnostics, limit: int | None = None) -> str | None:
+    """Read an authored text file, or report why it cannot be used and return None.
+
+    The file must really be inside the repository (``diags.root``): a symbolic link
+    that leads elsewhere is refused, never read (loaders check the tighter course
+    boundary themselves). ``limit`` defaults to MAX_TEXT_BYTES, read at call time.
+    """
+    limit = MAX_TEXT_BYTES if limit is None else limit
+    if diags.root is not None and report_escape(path, diags.root, diags, "the repository"):
+        return None
     try:
         size = path.stat().st_size
         if size > limit:
-            diags.add(codes.FILE_TOO_LARGE,
-                      f"file is {size / 1048576:.1f} MB; the limit for text files is {limit / 1048576:.0f} MB",
-                      path, 1, 1)
+            diags.add(codes.FILE_TOO_LARGE, f"file is {over_limit(size, limit)} for text files", path, 1, 1)
             return None
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -87,6 +110,80 @@ def portable_name_problem(name: str) -> str | None:
     if bad:
         return f"'{name}' contains {' '.join(repr(c) for c in bad)}"
     return None
+
+
+def escape_problem(path: Path, boundary: Path) -> str | None:
+    """Why ``path``, found inside the folder ``boundary``, may not be used: 'loop', 'outside' or None.
+
+    Symbolic links are followed: a link (or a linked folder on the way) that leads
+    out of ``boundary`` makes the path 'outside'.
+    """
+    try:
+        parts = path.relative_to(boundary).parts
+    except ValueError:
+        parts = ("..",)
+    if ".." not in parts:             # the usual case, cheaply: no symbolic link below the boundary at all
+        cur = boundary
+        for part in parts:
+            cur = cur / part
+            if cur.is_symlink():
+                break
+        else:
+            return None
+    try:
+        real = path.resolve()
+        bound = boundary.resolve()
+    except (OSError, RuntimeError):   # a symbolic link loop (RuntimeError before Python 3.13)
+        return "loop"
+    return None if _is_within(real, bound) else "outside"
+
+
+def report_escape(path: Path, boundary: Path, diags: Diagnostics, where: str, at: tuple | None = None) -> bool:
+    """Report (CP003, or CP008 for a loop) a file or folder that is not really inside ``boundary``.
+
+    ``where`` names the boundary in the message ('the course folder'); ``at`` is
+    (file, line, col) to report at instead of the path itself. True when reported.
+    """
+    problem = escape_problem(path, boundary)
+    if problem is None:
+        return False
+    file, line, col = at if at is not None else (path, 1, 1)
+    link = _first_link(path, boundary)
+    name = diags.rel(link) if diags.root is not None else link.name
+    if problem == "loop":
+        diags.add(codes.UNREADABLE, f"'{name}' is a symbolic link that leads back to itself (a loop)", file,
+                  line, col, hint="Remove the symbolic link and put the real file here.")
+    else:
+        diags.add(codes.PATH_ESCAPES, f"'{name}' is a symbolic link that leads outside {where} "
+                  f"(to {link.resolve()})", file, line, col,
+                  hint="Put the real file or folder here instead of a symbolic link; coursepack only reads files "
+                       f"inside {where}.")
+    return True
+
+
+def _first_link(path: Path, boundary: Path) -> Path:
+    """The first symbolic link on the way from ``boundary`` down to ``path`` (``path`` if none is found)."""
+    try:
+        parts = path.relative_to(boundary).parts
+    except ValueError:
+        return path
+    cur = boundary
+    for part in parts:
+        cur = cur / part
+        if cur.is_symlink():
+            return cur
+    return path
+
+
+def source_keys(path: Path) -> set[Path]:
+    """How a source that failed to load is remembered (``Project.skipped_files``): its resolved path and,
+    for a symbolic link that could not be followed or was refused, the path as found."""
+    keys = {Path(os.path.normpath(path.absolute()))}
+    try:
+        keys.add(path.resolve())
+    except (OSError, RuntimeError):
+        pass
+    return keys
 
 
 @dataclass(frozen=True)
@@ -153,10 +250,12 @@ def split_front_matter(text: str) -> FrontMatter | None:
     return None
 
 
-def open_markdown(path: Path, diags: Diagnostics, kind: str, id_kind: str, example: str):
+def open_markdown(path: Path, diags: Diagnostics, kind: str, id_kind: str, example: str,
+                  boundary: Path | None = None, where: str = "the course folder"):
     """A Markdown source whose file name is its id (a page, a question file): (id, front matter) or None.
 
-    Checks the name is portable and a valid id, reads the file as UTF-8 and splits the front matter;
+    Checks the name is portable and a valid id, that the file is really inside ``boundary`` (a
+    symbolic link may not lead out of it), reads the file as UTF-8 and splits the front matter;
     every problem is reported. ``kind`` is 'page' or 'question'; ``id_kind`` what the name is ('id').
     """
     from ..model.schema import ID_RE
@@ -167,6 +266,8 @@ def open_markdown(path: Path, diags: Diagnostics, kind: str, id_kind: str, examp
     if not ID_RE.match(path.stem):
         diags.add(codes.BAD_ID, f"{kind} file name '{path.name}' is not a valid {id_kind}", path, 1, 1,
                   hint=f"Name {kind} files with lowercase letters, digits and hyphens, e.g. {example}.")
+        return None
+    if boundary is not None and report_escape(path, boundary, diags, where):
         return None
     text = read_text(path, diags)
     if text is None:

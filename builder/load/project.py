@@ -15,6 +15,8 @@ that one run reports every problem.
 
 from __future__ import annotations
 
+from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,7 +28,7 @@ from ..model.base import validate
 from ..model.course import BibEntry, Citation, Course, Essay, Page, Project, Unit
 from ..render import mdscan
 from ..quiz import load as quiz_load
-from .files import open_markdown, read_text, split_front_matter
+from .files import open_markdown, portable_name_problem, read_text, report_escape, source_keys, split_front_matter
 from .yamlpos import YamlDoc, load_yaml
 
 UNIT_FILE = "unit.md"
@@ -60,7 +62,10 @@ def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) 
 def load_common(root: Path, diags: Diagnostics) -> Project:
     """What every course may use: sources, frameworks, rubrics and shared question files."""
     project = Project(root=root)
+    before = diags.error_count()
     project.bibliography = load_bibliography(root, diags)
+    if diags.error_count() > before:   # reported; citations of its sources are not reported again
+        project.skipped_files.add(root / "sources.yaml")
     project.frameworks = competency_load.load_frameworks(root, diags, project.broken_frameworks)
     project.rubrics = competency_load.load_rubrics(root, diags, project.frameworks, project.broken_frameworks)
     project.shared_categories = quiz_load.load_question_files(
@@ -92,12 +97,12 @@ def course_folders(root: Path, only: list[str] | None, diags: Diagnostics) -> li
 
 
 def finish_project(project: Project, diags: Diagnostics, only: list[str] | None,
-                   shortnames: list[tuple[str, str, Path]] | None = None) -> None:
-    """The checks across courses, once every course is loaded. ``shortnames`` ((short name, course id,
-    course.yaml) in course order) stands in for ``project.courses`` when courses come from the cache."""
-    if shortnames is None:
-        shortnames = [(c.shortname, c.id, c.file) for c in project.courses]
-    check_shortnames(shortnames, diags)
+                   courses: "list[CourseIds] | None" = None) -> None:
+    """The checks across courses, once every course is loaded. ``courses`` (in course order) stands in for
+    ``project.courses`` when courses come from the build cache or worker processes."""
+    if courses is None:
+        courses = [CourseIds.of(c) for c in project.courses]
+    check_across_courses(courses, diags)
     if not only:
         _check_shared_orphans(project.root / "units", project.shared_units_used, diags)
 
@@ -139,6 +144,14 @@ def load_bibliography(root: Path, diags: Diagnostics) -> dict[str, BibEntry]:
 
 def load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | None:
     cfile = cdir / "course.yaml"
+    problem = portable_name_problem(cdir.name)
+    if problem:
+        diags.add(codes.RESERVED_NAME, f"course folder {problem}", cdir)
+        return None
+    if cdir.is_symlink():
+        diags.add(codes.PATH_ESCAPES, f"course folder '{cdir.name}' is a symbolic link (to {cdir.resolve()})", cdir,
+                  hint="Put the course's real folder in courses/; coursepack only reads files inside it.")
+        return None
     if not schema.ID_RE.match(cdir.name):
         diags.add(codes.BAD_ID, f"course folder name '{cdir.name}' is not a valid course id", cdir)
     if not cfile.is_file():
@@ -204,6 +217,7 @@ def load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | No
         question_files=question_files, start_date=getattr(meta, "start_date", None),
         competency_outcome=getattr(meta, "competency_outcome", "evidence"), framework_pos=doc.pos(("framework",)),
         mastery_score=getattr(meta, "mastery_score", None),
+        shortname_pos=doc.pos(("shortname",)), idnumber_pos=doc.pos(("idnumber",)),
     )
     quiz_load.resolve_course(course, project.shared_categories, diags)
     if valid and units and len(units) == len(meta.units):
@@ -236,9 +250,15 @@ def _salvage_course_meta(data, cid: str):
         v = data.get(key)
         return v if isinstance(v, str) and v.strip() else default
 
+    framework = data.get("framework")
+    start = data.get("start_date")
+    # the framework and start date are kept when they look right, so that pages, quizzes and essays are not
+    # reported again for what is only a consequence of the course.yaml error
     return SimpleNamespace(title=text("title", cid), shortname=text("shortname", cid), summary=text("summary", ""),
                            hours=hours if isinstance(hours, (int, float)) and not isinstance(hours, bool) else 0,
-                           audience=text("audience", ""), framework=None, language="en", idnumber=None, units=units)
+                           audience=text("audience", ""), language="en", idnumber=None, units=units,
+                           framework=framework if isinstance(framework, str) and schema.ID_RE.match(framework) else None,
+                           start_date=start if isinstance(start, date) else None)
 
 
 def _unit_ids(udir: Path):
@@ -286,16 +306,13 @@ def _unit_path(units_dir: Path, uid: str, shared: bool) -> tuple[Path | None, Pa
     return None, None, f"{kind} '{uid}' not found: expected units/{uid}.md or units/{uid}/{UNIT_FILE}{at}"
 
 
-def _within(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
 def load_unit(units_dir: Path, course_id: str, uid: str, diags: Diagnostics,
               listed_at: tuple[str, int, int], project: Project, shared: bool = False) -> Unit | None:
+    reserved = portable_name_problem(uid)
+    if reserved:
+        diags.add(codes.RESERVED_NAME, f"unit id {reserved}, so its file or folder cannot exist on Windows",
+                  listed_at[0], listed_at[1], listed_at[2])
+        return None
     ufile, folder, problem = _unit_path(units_dir, uid, shared)
     if problem:
         diags.add(codes.FILE_NOT_FOUND, problem, listed_at[0], listed_at[1], listed_at[2],
@@ -304,22 +321,21 @@ def load_unit(units_dir: Path, course_id: str, uid: str, diags: Diagnostics,
     assert ufile is not None and folder is not None
     # a course's unit stays inside the course folder; a shared unit inside its own folder
     unit = _load_unit(units_dir if shared else units_dir.parent, course_id, uid, ufile, folder, diags,
-                      listed_at, project)
+                      listed_at, project, "units/ at the repository root" if shared else "the course folder")
     if unit is not None and shared:
         unit.shared = True
         unit.boundary = folder if ufile.name == UNIT_FILE else units_dir
     if unit is None:
-        project.skipped_files.add(ufile.resolve())
+        project.skipped_files.update(source_keys(ufile))
         if ufile.name == UNIT_FILE:
-            project.skipped_files.update(p.resolve() for p in folder.glob("*.md"))
+            for p in folder.glob("*.md"):
+                project.skipped_files.update(source_keys(p))
     return unit
 
 
 def _load_unit(cdir: Path, course_id: str, uid: str, ufile: Path, folder: Path, diags: Diagnostics,
-               listed_at: tuple[str, int, int], project: Project) -> Unit | None:
-    if not _within(ufile, cdir):
-        diags.add(codes.PATH_ESCAPES, f"unit '{uid}' resolves outside its folder (symbolic link?)",
-                  listed_at[0], listed_at[1], listed_at[2])
+               listed_at: tuple[str, int, int], project: Project, where: str = "the course folder") -> Unit | None:
+    if report_escape(ufile, cdir, diags, where, listed_at):
         return None
     text = read_text(ufile, diags)
     if text is None:
@@ -345,11 +361,11 @@ def _load_unit(cdir: Path, course_id: str, uid: str, ufile: Path, folder: Path, 
     if ufile.name == UNIT_FILE:
         files = _page_files(folder, meta, doc, ufile, diags)
         for pf in files:
-            page = _load_page_file(course_id, uid, pf, diags, project)
+            page = _load_page_file(course_id, uid, pf, diags, project, cdir, where)
             if page is not None:
                 pages.append(page)
             else:
-                project.skipped_files.add(pf.resolve())
+                project.skipped_files.update(source_keys(pf))
     seen: dict[str, Page] = {}
     for p in pages:
         if p.id in seen:
@@ -383,7 +399,9 @@ def _citations(meta, doc: YamlDoc, project: Project, ufile: Path,
         path = ("sources", i) if isinstance(s, str) else ("sources", i, "ref")
         line, col = doc.pos(path)
         entry = project.bibliography.get(cite.ref)
-        if entry is None:
+        if entry is None and project.root / "sources.yaml" in project.skipped_files:
+            pass              # sources.yaml itself is broken: that error is the one to fix first
+        elif entry is None:
             known = ", ".join(sorted(project.bibliography)) or "none: sources.yaml is missing or empty"
             diags.add(codes.UNKNOWN_SOURCE, f"source '{cite.ref}' is not in sources.yaml (known: {known})",
                       ufile, line, col)
@@ -456,8 +474,9 @@ def _check_name(title: str, file: Path, line: int, diags: Diagnostics) -> None:
         diags.add(codes.TEXT_TOO_LONG, f"page title is {len(title)} characters; Moodle allows 255", file, line, 1)
 
 
-def _load_page_file(course_id: str, uid: str, pf: Path, diags: Diagnostics, project: Project) -> Page | None:
-    opened = open_markdown(pf, diags, "page", "id", "02-the-values.md")
+def _load_page_file(course_id: str, uid: str, pf: Path, diags: Diagnostics, project: Project,
+                    boundary: Path | None = None, where: str = "the course folder") -> Page | None:
+    opened = open_markdown(pf, diags, "page", "id", "02-the-values.md", boundary, where)
     if opened is None:
         return None
     pid, fm = opened
@@ -569,14 +588,42 @@ def _load_quiz_file(course_id: str, uid: str, pid: str, pf: Path, fm, doc: YamlD
                 competency_refs=_refs(meta.competencies, doc), competency_outcome=meta.competency_outcome)
 
 
-def check_shortnames(shortnames: list[tuple[str, str, Path]], diags: Diagnostics) -> None:
-    by_short: dict[str, str] = {}
-    for short, cid, file in shortnames:
-        other = by_short.get(short.lower())
+@dataclass
+class CourseIds:
+    """What must be unique across the courses of a repository (as on a Moodle site), with where it is set."""
+
+    id: str
+    file: Path
+    shortname: str
+    shortname_pos: tuple[int, int]
+    idnumber: str | None
+    idnumber_pos: tuple[int, int]
+
+    @classmethod
+    def of(cls, c: Course) -> "CourseIds":
+        return cls(c.id, c.file, c.shortname, c.shortname_pos, c.idnumber, c.idnumber_pos)
+
+
+def check_across_courses(courses: list[CourseIds], diags: Diagnostics) -> None:
+    """Short names and ID numbers must be unique on a Moodle site (and so across the repository)."""
+    by_short: dict[str, CourseIds] = {}
+    by_idnumber: dict[str, CourseIds] = {}
+    for c in courses:
+        other = by_short.get(c.shortname.lower())
         if other is not None:
-            diags.add(codes.DUPLICATE_SHORTNAME, f"short name '{short}' is also used by course '{other}'", file)
+            diags.add(codes.DUPLICATE_SHORTNAME,
+                      f"short name '{c.shortname}' is also used by course '{other.id}'", c.file, *c.shortname_pos)
         else:
-            by_short[short.lower()] = cid
+            by_short[c.shortname.lower()] = c
+        if not c.idnumber:
+            continue
+        other = by_idnumber.get(c.idnumber)
+        if other is not None:
+            diags.add(codes.DUPLICATE_ID, f"ID number '{c.idnumber}' is also used by course '{other.id}'", c.file,
+                      *c.idnumber_pos, hint="Give each course its own `idnumber`: Moodle requires course ID numbers "
+                                            "to be unique on a site, and a restore drops one that is already used.")
+        else:
+            by_idnumber[c.idnumber] = c
 
 
 # --------------------------------------------------------------------------

@@ -27,6 +27,7 @@ except AttributeError:  # pragma: no cover
 _constructor = yaml.constructor.SafeConstructor()
 
 Path_ = tuple  # a path into the data: keys and list indices
+MAX_DEPTH = 64  # no schema nests nearly this deep; deeper input is refused, not recursed into
 
 
 @dataclass
@@ -91,6 +92,9 @@ def load_yaml(text: str, file: str, diags: Diagnostics, line_offset: int = 0,
         mark = getattr(exc, "position", None)
         diags.add(codes.YAML_SYNTAX, f"{what}: {exc}", file, line_offset + 1, 1)
         return None
+    except RecursionError:
+        diags.add(codes.YAML_SYNTAX, f"{what}: lists or mappings are nested too deeply", file, line_offset + 1, 1)
+        return None
     doc = YamlDoc(data=None, file=file, line_offset=line_offset)
     if node is None:
         doc.data = None
@@ -102,10 +106,13 @@ def load_yaml(text: str, file: str, diags: Diagnostics, line_offset: int = 0,
     seen: set[int] = set()
 
     def build(n, path: tuple):
+        if len(path) > MAX_DEPTH:
+            raise _Refused(f"lists or mappings are nested more than {MAX_DEPTH} deep", n.start_mark)
         if id(n) in seen:
             # The composer shares one node between an anchor and its aliases.
             # Expanding them could grow exponentially ("billion laughs").
-            raise _Refused("aliases (*name) are not supported; write the value out", n.start_mark)
+            raise _Refused("anchors and aliases (&name, *name) are not supported; write the value out",
+                           n.start_mark)           # at the anchor: the composer keeps no mark of the alias
         if not isinstance(n, yaml.ScalarNode):
             seen.add(id(n))
         doc.values[path] = where(n.start_mark)
@@ -149,5 +156,8 @@ def load_yaml(text: str, file: str, diags: Diagnostics, line_offset: int = 0,
         return None
     except (ValueError, OverflowError) as exc:
         diags.add(codes.YAML_SYNTAX, f"{what}: {exc}", file, line_offset + 1, 1)
+        return None
+    except RecursionError:
+        diags.add(codes.YAML_SYNTAX, f"{what}: lists or mappings are nested too deeply", file, line_offset + 1, 1)
         return None
     return doc

@@ -42,7 +42,7 @@ class Asset:
 class Rendered:
     """Sanitised HTML with neutral references that each output format rewrites.
 
-    Images and file links appear as ``cp-asset:<relpath>``; links to other
+    Images and file links appear as ``cp-asset:<relpath>`` (percent-encoded); links to other
     pages of the course as ``cp-page:<page key>`` (optionally ``#fragment``).
     """
 
@@ -157,6 +157,8 @@ class Course:
     start_date: "date | None" = None
     competency_outcome: str = "evidence"
     framework_pos: tuple[int, int] = (1, 1)
+    shortname_pos: tuple[int, int] = (1, 1)
+    idnumber_pos: tuple[int, int] = (1, 1)
     mastery_score: float | None = None  # SCORM: course score (%) that counts as passed
 
     def __repr__(self) -> str:

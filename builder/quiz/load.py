@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import codes
 from ..diagnostics import Diagnostics
-from ..load.files import open_markdown
+from ..load.files import open_markdown, report_escape, source_keys
 from ..load.yamlpos import YamlDoc
 from ..model import schema
 from ..model.base import load_validated
@@ -30,6 +30,10 @@ def load_question_files(folder: Path, scope: str, owner: str, diags: Diagnostics
                         skipped: set[Path]) -> list[Category]:
     if not folder.is_dir():
         return []
+    # questions/ of a course stays inside the course folder (shared ones inside the repository)
+    where = "the course folder" if scope == "course" else "the repository"
+    if report_escape(folder, folder.parent, diags, where):
+        return []
     out: list[Category] = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.name.startswith((".", "_")):
@@ -38,16 +42,17 @@ def load_question_files(folder: Path, scope: str, owner: str, diags: Diagnostics
             diags.add(codes.ORPHAN_UNIT, f"'{path.name}' in {folder.name}/ is not a question file (.md)", path,
                       hint="Question files are Markdown files directly in questions/; move or delete this.")
             continue
-        cat = load_question_file(path, scope, owner, diags, check_sources)
+        cat = load_question_file(path, scope, owner, diags, check_sources, folder.parent, where)
         if cat is None:
-            skipped.add(path.resolve())
+            skipped.update(source_keys(path))
         else:
             out.append(cat)
     return out
 
 
-def load_question_file(path: Path, scope: str, owner: str, diags: Diagnostics, check_sources) -> Category | None:
-    opened = open_markdown(path, diags, "question", "category id", "values-bank.md")
+def load_question_file(path: Path, scope: str, owner: str, diags: Diagnostics, check_sources,
+                       boundary: Path | None = None, where: str = "the course folder") -> Category | None:
+    opened = open_markdown(path, diags, "question", "category id", "values-bank.md", boundary, where)
     if opened is None:
         return None
     cid, fm = opened

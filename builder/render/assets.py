@@ -75,15 +75,37 @@ def _jpeg_size(data: bytes) -> tuple[int | None, int | None]:
 _SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK = "{http://www.w3.org/1999/xlink}href"
 _SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "embed", "object", "handler", "listener"}
+_SVG_ANIMATION = {"animate", "set", "animateTransform", "animateMotion", "discard"}
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_RASTER_DATA = re.compile(r"^data:image/(png|jpeg|gif|webp)[;,]", re.IGNORECASE)
+
+
+def svg_encoding_problem(data: bytes) -> str | None:
+    """Why an SVG file is not plain UTF-8 (the only encoding accepted), or None.
+
+    Another encoding (UTF-7, UTF-16 …) could carry a DOCTYPE or a script the byte-level
+    checks cannot see.
+    """
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    m = _XML_ENCODING.match(body)
+    if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
+        return f"declares the encoding {m.group(1).decode('ascii')}; only UTF-8 is accepted"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        return f"is not valid UTF-8 (byte 0x{body[exc.start]:02x} on line {line})"
+    return None
 
 
 def check_svg(data: bytes) -> tuple[str | None, tuple[int | None, int | None]]:
     """(problem or None, (width, height)) for an SVG file.
 
     The parser never resolves entities, never loads a DTD and never touches
-    the network; any DOCTYPE is refused outright (entity expansion attacks).
+    the network; any DOCTYPE is refused outright (entity expansion attacks), wherever
+    it is in the file. The encoding is checked first (:func:`svg_encoding_problem`).
     """
-    if re.search(rb"<!DOCTYPE|<!ENTITY", data[:65536], re.IGNORECASE):
+    if re.search(rb"<!DOCTYPE|<!ENTITY", data, re.IGNORECASE):      # anywhere: a long comment may come first
         return "contains a DOCTYPE or entity declaration", (None, None)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                              huge_tree=False, remove_comments=True)
@@ -91,23 +113,33 @@ def check_svg(data: bytes) -> tuple[str | None, tuple[int | None, int | None]]:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         return f"is not well-formed XML ({exc.msg if hasattr(exc, 'msg') else exc})", (None, None)
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        return "contains a DOCTYPE or entity declaration", (None, None)     # however it was encoded
     if etree.QName(root).localname != "svg":
         return "does not have <svg> as its root element", (None, None)
     for el in root.iter():
         if not isinstance(el.tag, str):
             if isinstance(el, etree._ProcessingInstruction):
                 return "contains a processing instruction", (None, None)
+            if isinstance(el, etree._Entity):
+                return "contains an entity reference", (None, None)
             continue
         name = etree.QName(el).localname
         if name in _SVG_FORBIDDEN:
             return f"contains a <{name}> element", (None, None)
+        if name in _SVG_ANIMATION:
+            # <set attributeName="href" to="javascript:…"> or attributeName="onclick" would smuggle in a script
+            target = (el.get("attributeName") or "").split(":")[-1].strip().lower()
+            if target == "href" or target.startswith("on"):
+                return f"has an animation (<{name}>) that changes the attribute '{target}'", (None, None)
         for attr, value in el.attrib.items():
             aname = etree.QName(attr).localname.lower()
             if aname.startswith("on"):
                 return f"has an event handler attribute '{aname}'", (None, None)
             if aname == "href" or attr == _XLINK:
                 v = value.strip()
-                if not (v.startswith("#") or v.startswith("data:image/")):
+                if not (v.startswith("#") or _RASTER_DATA.match(v)):
                     return f"references an external resource '{v[:60]}'", (None, None)
             if aname == "style" and re.search(r"url\s*\(\s*['\"]?\s*(?!#)", value):
                 return "has a style that loads an external resource", (None, None)

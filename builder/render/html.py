@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import html as html_lib
+import os
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote, urlsplit
 
 import markdown as md_lib
 import nh3
@@ -27,7 +28,8 @@ from lxml import html as lxml_html
 
 from .. import codes
 from ..diagnostics import Diagnostics
-from ..load.files import MAX_ASSET_BYTES, resolve_inside
+from ..load import files as files_lib
+from ..load.files import portable_name_problem, resolve_inside
 from ..model.course import Asset, Course, Page, Rendered
 from . import assets as asset_lib
 from . import mdscan
@@ -57,6 +59,8 @@ TAG_ATTRS = {
     "abbr": {"title"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "cp-asset", "cp-page"}
+_DECLARATION = re.compile(r"<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST)\b", re.IGNORECASE)
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")   # C:\x or C:/x: a Windows path, not an address with the scheme 'c'
 _TEXT_ALIGN = re.compile(r"^\s*text-align:\s*(left|right|center)\s*;?\s*$")
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 
@@ -81,6 +85,33 @@ def sanitize(html: str) -> str:
         strip_comments=True,
         filter_style_properties={"text-align"},
     )
+
+
+# Plain-text fields (rubric and framework texts) reach Moodle in fields it reads as HTML.
+_PLAIN_MARKUP = re.compile(r"<\s*[/!?]?\s*[A-Za-z][^<>]*>?|<!--|<!\[CDATA\[")
+_PLAIN_UNSAFE = re.compile(r"(?i)\b(?:java|vb)script\s*:[^\s]*|\bdata:[a-z]+/[^\s]*")
+
+
+def plain_text_problem(text: str, what: str):
+    """(code, message, the offending text) when a plain-text field holds HTML or a script address, else None."""
+    m = _PLAIN_MARKUP.search(text)
+    if m:
+        found = m.group() if len(m.group()) <= 80 else m.group()[:79] + "…"
+        return codes.HTML_NOT_ALLOWED, f"'{found}' looks like HTML, but {what} are plain text", found
+    m = _PLAIN_UNSAFE.search(text)
+    if m:
+        found = m.group() if len(m.group()) <= 80 else m.group()[:79] + "…"
+        return codes.UNSAFE_URL, f"'{found}' is a script or data address, not allowed in {what}", found
+    return None
+
+
+def asset_token(asset: Asset) -> str:
+    """The neutral reference to a file: ``cp-asset:`` and its path, percent-encoded (packagers unquote it).
+
+    Encoded here, not by the HTML serialiser (which escapes spaces and accents in its own way), so that
+    the packagers always find the asset again.
+    """
+    return "cp-asset:" + quote(asset.relpath, safe="/")
 
 
 def shift_headings(html: str, by: int) -> str:
@@ -259,6 +290,12 @@ class Renderer:
             return Rendered(html="")
         if not raw.strip():
             return Rendered(html="")
+        m = _DECLARATION.search(raw)
+        if m:
+            self._report(ctx, codes.HTML_NOT_ALLOWED, f"{m.group(1).upper()} declarations ({m.group()}…) are not "
+                         "allowed in course content", m.group(), hint="Remove the declaration (and any entity it "
+                         "defines): pages are HTML fragments, and entities could pull in other files or expand "
+                         "without end.")
         try:
             root = lxml_html.fragment_fromstring(raw, create_parent="div")
         except (etree.ParserError, ValueError) as exc:
@@ -320,7 +357,7 @@ class Renderer:
             if not asset.mimetype.startswith("image/"):
                 self._report(ctx, codes.IMAGE_TYPE, f"'{src}' is not an image", src)
                 return
-            el.set("src", f"cp-asset:{asset.relpath}")
+            el.set("src", asset_token(asset))
             if asset.width and asset.height and not el.get("width") and not el.get("height"):
                 el.set("width", str(asset.width))
                 el.set("height", str(asset.height))
@@ -336,7 +373,7 @@ class Renderer:
         href = (el.get("href") or "").strip()
         kind, target = self._classify_url(href, ctx, is_image=False)
         if kind == "asset":
-            el.set("href", f"cp-asset:{target.relpath}")
+            el.set("href", asset_token(target))
             if target not in ctx.assets:
                 ctx.assets.append(target)
         elif kind == "page":
@@ -351,6 +388,10 @@ class Renderer:
         what = "image" if is_image else "link"
         if not url:
             self._report(ctx, codes.BROKEN_LINK, f"{what} has an empty address", "](")
+            return "bad", None
+        if _DRIVE.match(url):
+            code = codes.PATH_ESCAPES if is_image else codes.LINK_ESCAPES
+            self._report(ctx, code, f"{what} '{url}' is an absolute path that leaves the course folder", url)
             return "bad", None
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
@@ -370,6 +411,8 @@ class Renderer:
                          "must be https:// addresses", url)
             return "bad", None
         ref = unquote(parts.path)
+        if Path(os.path.normpath((ctx.base_dir / ref).absolute())) in self.skipped:
+            return "bad", None        # a page that failed to load (a refused symbolic link …): reported already
         bound = self._bounds(ctx.file)[0]
         res = resolve_inside(ctx.base_dir, ref, bound)
         if res.problem in ("absolute", "escapes"):
@@ -401,6 +444,12 @@ class Renderer:
                         page, frag = p, ""
                         break
             return "page", (page.key, frag)
+        # a file copied into the packages must have a name every system can extract (pages are checked on loading)
+        for part in [*PurePosixPath(ref).parts, path.name]:
+            problem = portable_name_problem(part) if part not in (".", "..") else None
+            if problem:
+                self._report(ctx, codes.RESERVED_NAME, f"{what} '{url}': {problem}", url)
+                return "bad", None
         asset = self._asset(path, ctx, url, is_image)
         if asset is None:
             return "bad", None
@@ -420,9 +469,10 @@ class Renderer:
             return None
         try:
             size = path.stat().st_size
-            if size > MAX_ASSET_BYTES:
+            if size > files_lib.MAX_ASSET_BYTES:
                 self._report(ctx, codes.FILE_TOO_LARGE,
-                             f"'{url}' is {size / 1048576:.1f} MB; the limit is {MAX_ASSET_BYTES // 1048576} MB", url)
+                             f"'{url}' is {files_lib.over_limit(size, files_lib.MAX_ASSET_BYTES)} for images and "
+                             "other files", url)
                 self._asset_cache[path] = None
                 return None
             sha1, size, data = asset_lib.sha1_of(path)
@@ -439,6 +489,12 @@ class Renderer:
             return None
         w = h = None
         if actual == "image/svg+xml":
+            bad_encoding = asset_lib.svg_encoding_problem(data)
+            if bad_encoding:
+                self._report(ctx, codes.NOT_UTF8, f"SVG '{url}' {bad_encoding}", url,
+                             hint="Save or export the SVG as UTF-8.")
+                self._asset_cache[path] = None
+                return None
             problem, (w, h) = asset_lib.check_svg(data)
             if problem:
                 self._report(ctx, codes.UNSAFE_SVG, f"SVG '{url}' {problem}", url)

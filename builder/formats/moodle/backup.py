@@ -138,7 +138,8 @@ class MoodleBackupWriter:
         def repl(m: re.Match) -> str:
             kind, ref, frag = m.group(1), m.group(2), m.group(3) or ""
             if kind == "asset":
-                asset = next(a for a in rendered.assets if a.relpath == ref)
+                from urllib.parse import unquote    # the renderer percent-encodes asset paths (asset_token)
+                asset = next(a for a in rendered.assets if a.relpath == unquote(ref))
                 fname = names[asset.relpath]
                 self.add_file(asset, fname, contextid, component, filearea, itemid, owner)
                 return "@@PLUGINFILE@@/" + quote(fname, safe="") + frag

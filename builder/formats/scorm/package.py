@@ -17,6 +17,7 @@ import re
 from html import escape
 from importlib import resources
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -69,7 +70,7 @@ class _Pages:
         def repl(m: re.Match) -> str:
             attr, kind, ref = m.group(1), m.group(2), m.group(3)    # a #fragment inside a page is dropped
             if kind == "asset":
-                asset = assets[ref]
+                asset = assets[unquote(ref)]      # the renderer percent-encodes asset paths (asset_token)
                 name = media_name(asset)
                 if name not in self.files:
                     self.files[name] = asset.path.read_bytes()
