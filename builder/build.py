@@ -2,8 +2,11 @@
 
 ``check`` runs every stage that can find a problem in the sources (it is a
 build that stops before packaging). ``build`` packages only when check found
-no error; every output is produced in memory first and written atomically
-afterwards, so a failed build writes nothing.
+no error; every output is produced in memory first and written afterwards in
+two phases (all staged, then renamed: builder/util/atomic.py), so a failed
+build writes nothing. Both go course by course through :mod:`builder.pipeline`
+(build cache, worker processes); :func:`check_project` keeps the whole
+project in memory for the API, the coverage command and the preview.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from pathlib import Path
 from . import codes, pipeline
 from .diagnostics import Diagnostics
 from .formats.moodle import qxml
-from .competency.coverage import build_report
 from .formats.moodle.backup import build_mbz_targets
 from .formats.scorm import package as scorm
 from .formats.scorm.data import STATE_LIMITS, state_budget
@@ -152,14 +154,6 @@ def project_outputs(project: Project, formats: tuple[str, ...], report) -> list[
         for name, data in coverage_report.outputs(report()).items():
             outputs.append(Output(Path("coverage") / name, data, "", "coverage"))
     return outputs
-
-
-def produce(project: Project, formats: tuple[str, ...], moodle: str, progress: Progress = QUIET) -> list[Output]:
-    """Every output of a checked project held in memory (see :func:`check_project`)."""
-    outputs: list[Output] = []
-    for course in project.courses:
-        outputs += package_course(project, course, formats, moodle, progress)
-    return project_outputs(project, formats, lambda: build_report(project)) + outputs
 
 
 def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = None,
