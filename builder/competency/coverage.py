@@ -19,7 +19,9 @@ curriculum (per framework: every course that names it).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..model.course import Course, Page, Project
 from .links import question_nodes, quiz_questions
@@ -117,10 +119,21 @@ class Coverage:
 
 
 def _rel(project: Project, path) -> str:
+    return _rel_path(project.root, path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rel_path(root: Path, path: Path) -> str:
+    """A source file relative to the repository (resolving costs system calls: once per file)."""
     try:
-        return path.resolve().relative_to(project.root.resolve()).as_posix()
+        return path.resolve().relative_to(_resolved(root)).as_posix()
     except ValueError:
         return str(path)
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(root: Path) -> Path:
+    return root.resolve()
 
 
 def _empty_rows(fw: Framework) -> dict[str, CompetencyCoverage]:
