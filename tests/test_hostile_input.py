@@ -88,7 +88,7 @@ def make(tmp_path: Path, changes: dict | None = None) -> Path:
 
 
 def expect(root: Path, code: str, path: str, line: int | None, words: str, also: tuple[str, ...] = (),
-           seconds: float = 5.0) -> list:
+           seconds: float = 60.0) -> list:
     """Build: the diagnostics are ``code`` (plus any of ``also``), all at path:line; nothing is written."""
     out = root.parent / "out"
     diags = Diagnostics(root=root)
@@ -97,7 +97,7 @@ def expect(root: Path, code: str, path: str, line: int | None, words: str, also:
     elapsed = time.perf_counter() - t0
     got = diags.sorted()
     shown = "\n".join(d.format_text() for d in got)
-    assert elapsed < seconds, f"took {elapsed:.1f} s"
+    assert elapsed < seconds, f"took {elapsed:.1f} s"   # a hang guard (an expanded bomb runs for minutes), not a speed test
     assert [d for d in got if d.code.id == code], shown
     for d in got:
         assert d.code.id in (code, *also), shown
@@ -379,7 +379,7 @@ def test_svg_entities_and_encodings(tmp_path, secret, name):
     }[name]
     code, words = {"utf-7": ("CP001", "UTF-7"), "utf-16": ("CP001", "UTF-16"),
                    "xinclude": ("CP208", "external resource")}.get(name, ("CP208", "DOCTYPE"))
-    got = expect(make(tmp_path, {SVG: svg}), code, SVG_PAGE, 7, words, seconds=2.0)
+    got = expect(make(tmp_path, {SVG: svg}), code, SVG_PAGE, 7, words, seconds=20.0)
     assert not any("TOP-SECRET" in d.message for d in got)
 
 
@@ -389,7 +389,7 @@ def test_doctype_and_entities_in_markdown(tmp_path, secret, kind, bomb):
     snippet = {"xxe": f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>\n\n&xxe;',
                "billion-laughs": f'<!DOCTYPE lolz [<!ENTITY lol "lol">{LOLZ}]>\n\n&lol9;'}[bomb]
     path, text, line = place(kind, snippet)
-    got = expect(make(tmp_path, {path: text}), "CP205", path, line, "DOCTYPE", seconds=2.0)
+    got = expect(make(tmp_path, {path: text}), "CP205", path, line, "DOCTYPE", seconds=20.0)
     assert not any("TOP-SECRET" in d.message for d in got)
 
 
@@ -421,7 +421,7 @@ def yaml_bomb(kind: str) -> tuple[str, str, int]:
                                   "framework", "sources"])
 def test_yaml_alias_bombs_are_refused_at_once(tmp_path, kind):
     path, text, line = yaml_bomb(kind)
-    expect(make(tmp_path, {path: text}), "CP101", path, line, "anchors and aliases", seconds=2.0)
+    expect(make(tmp_path, {path: text}), "CP101", path, line, "anchors and aliases", seconds=20.0)
 
 
 def test_yaml_nested_without_end(tmp_path):
