@@ -247,7 +247,7 @@ def coverage_cmd(ctx: click.Context, courses: tuple[str, ...], out: Path | None,
     """
     from .competency.coverage import build_report
     from .report import coverage as rc
-    from .util.atomic import OutputError, write_atomic
+    from .util.atomic import OutputError, write_outputs
     from .util.gitrev import GitError, checkout_revision
 
     root = ctx.obj["root"] or _root(None)
@@ -269,8 +269,7 @@ def coverage_cmd(ctx: click.Context, courses: tuple[str, ...], out: Path | None,
             raise click.UsageError(str(exc))
     files = rc.outputs(report, changes, since)
     try:
-        for name, data in files.items():
-            write_atomic(out / name, data)
+        write_outputs(out, [(Path(name), data) for name, data in files.items()])   # all three, or none
     except OutputError as exc:
         diags.add(codes.OUTPUT_NOT_WRITABLE, str(exc), None)
     scopes = report.courses if courses else report.curriculum

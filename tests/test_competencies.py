@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import re
 import subprocess
 
@@ -356,3 +357,37 @@ def test_verifier_catches_rubric_and_competency_traps(built, trap):
     name, fn = RUBRIC_TRAPS[trap](b)
     path = "course/competencies.xml" if name.startswith("../") else f"{_assign_dir(b)}/{name}"
     assert verify_mbz(repack(b, mutate(b, path, fn))), f"verifier missed: {trap}"
+
+
+def test_coverage_command_writes_its_three_files_all_or_none(make_repo, monkeypatch):
+    """A full disk while writing the report: the previous index.html, coverage.json and coverage.csv stay
+    together (never a new JSON beside an old HTML), no temporary file is left, and the error says why."""
+    import errno
+    from click.testing import CliRunner
+    from builder.cli import main
+    from builder.util import atomic
+    from compdata import ESSAY_PATH
+    root = make_repo(comp_files())
+    runner = CliRunner()
+    assert runner.invoke(main, ["--root", str(root), "coverage"]).exit_code == 0
+    folder = root / "build/coverage"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    (root / ESSAY_PATH).unlink()                         # the evidence changes: all three files would change
+    calls = []
+    real = atomic._fill
+
+    def full_on_second(fd, name, data):
+        calls.append(name)
+        if len(calls) == 2:
+            os.close(fd)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd, name, data)
+
+    monkeypatch.setattr(atomic, "_fill", full_on_second)
+    r = runner.invoke(main, ["--root", str(root), "coverage"])
+    assert "CP901" in r.output and "disk is full" in r.output and "Traceback" not in r.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    monkeypatch.setattr(atomic, "_fill", real)
+    assert runner.invoke(main, ["--root", str(root), "coverage"]).exit_code == 0
+    after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert sorted(after) == sorted(before) and all(after[k] != before[k] for k in after)

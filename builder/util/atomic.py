@@ -65,28 +65,6 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` atomically. Returns False if the file already had these bytes."""
-    if _same_bytes(path, data):
-        return False
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(_explain(exc, path)) from exc
-    tmp_name = None
-    try:
-        fd, tmp_name = _temp_file(path)
-        _fill(fd, tmp_name, data)
-        os.replace(tmp_name, path)
-        tmp_name = None
-    except OSError as exc:
-        raise OutputError(_explain(exc, path)) from exc
-    finally:
-        if tmp_name is not None:
-            _remove(tmp_name)
-    return True
-
-
 def _fill(fd: int, tmp_name: str, data: bytes) -> None:
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
