@@ -100,8 +100,8 @@ class BuildCache:
         self.hits: list[str] = []
         self.stale: list[str] = []      # a different key: the sources changed
         self.corrupt: list[str] = []    # an entry that does not add up
-        self.sizes: dict[str, int] = {}
-        self.seeds: dict[bytes, str] = {}   # Markdown renders from stale entries of this same compiler  # course id -> bytes of its own sources (to schedule the largest first)
+        self.sizes: dict[str, int] = {}     # course id -> bytes of its own sources (to schedule the largest first)
+        self.seeds: dict[bytes, str] = {}   # Markdown renders from stale entries of this same compiler
         h = hashlib.sha256(compiler_fingerprint())
         h.update(options.encode() + b"\0")
         for name in COMMON_FILES:
@@ -130,34 +130,15 @@ class BuildCache:
         if path is None or not path.is_file():
             return None
         try:
-            blob = path.read_bytes()
-            if not blob.startswith(MAGIC):
-                raise ValueError("not a cache entry of this format")
-            digest, _, payload = blob[len(MAGIC):].partition(b"\n")
-            if hashlib.sha256(payload).hexdigest().encode() != digest:
-                raise ValueError("checksum mismatch")
-            result = _Unpickler(io.BytesIO(payload)).load()
-            if result.key != key:
-                self.stale.append(course_id)
-                if result.compiler == compiler_fingerprint():
-                    self.seeds.update(result.markdown)
-                return None
-            for o in result.outputs:           # each output must still be what was built
-                if out is None:
-                    raise ValueError("no output folder")
-                try:
-                    data = (out / o.path).read_bytes()
-                except OSError:
-                    data = None                # deleted since: build it again
-                if data is None or hashlib.sha256(data).hexdigest() != o.data.decode():
-                    self.stale.append(course_id)
-                    if result.compiler == compiler_fingerprint():
-                        self.seeds.update(result.markdown)
-                    return None
-                o.data = data
-        except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
-                IndexError, KeyError):
+            result = _load(path)
+            fresh = result.key == key and _read_back(result.outputs, out)
+        except _DAMAGE:
             self.corrupt.append(course_id)
+            return None
+        if not fresh:
+            self.stale.append(course_id)
+            if result.compiler == compiler_fingerprint():
+                self.seeds.update(result.markdown)
             return None
         self.hits.append(course_id)
         return result
@@ -165,13 +146,9 @@ class BuildCache:
     def put(self, result) -> None:
         """Store a course's result (its outputs by hash); a cache that cannot be written is skipped."""
         path = self._path(result.id)
-        if path is None:
-            return
-        from .pipeline import CourseResult
-        slim = CourseResult(**{**result.__dict__, "outputs": [
-            type(o)(o.path, hashlib.sha256(o.data).hexdigest().encode(), o.course, o.kind) for o in result.outputs]})
-        self._write(path, slim)
-
+        if path is not None:
+            from .pipeline import CourseResult
+            self._write(path, CourseResult(**{**result.__dict__, "outputs": _by_hash(result.outputs)}))
 
     # -- what no course owns (framework CSVs, coverage report) --------------------------------------
     def project_key(self, results) -> str:
@@ -187,30 +164,16 @@ class BuildCache:
         if self.folder is None:
             return None
         try:
-            blob = (self.folder / "project.bin").read_bytes()
-            if not blob.startswith(MAGIC):
+            entry = _load(self.folder / "project.bin")
+            if not isinstance(entry, dict) or entry.get("key") != key or not _read_back(entry["outputs"], out):
                 return None
-            digest, _, payload = blob[len(MAGIC):].partition(b"\n")
-            if hashlib.sha256(payload).hexdigest().encode() != digest:
-                return None
-            entry = _Unpickler(io.BytesIO(payload)).load()
-            if not isinstance(entry, dict) or entry.get("key") != key:
-                return None
-            outputs = entry["outputs"]
-            for o in outputs:
-                data = (out / o.path).read_bytes()
-                if hashlib.sha256(data).hexdigest() != o.data.decode():
-                    return None
-                o.data = data
-            return outputs
-        except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
-                IndexError, KeyError):
+            return entry["outputs"]
+        except _DAMAGE:
             return None
 
     def put_outputs(self, key: str, outputs: list) -> None:
         if self.folder is not None:
-            slim = [type(o)(o.path, hashlib.sha256(o.data).hexdigest().encode(), o.course, o.kind) for o in outputs]
-            self._write(self.folder / "project.bin", {"key": key, "outputs": slim})
+            self._write(self.folder / "project.bin", {"key": key, "outputs": _by_hash(outputs)})
 
     def _write(self, path: Path, obj) -> None:
         payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
@@ -218,6 +181,40 @@ class BuildCache:
             write_unsynced(path, MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
         except OSError:
             pass                                 # a cache that cannot be written is skipped
+
+
+# what a damaged or foreign entry can raise while it is read
+_DAMAGE = (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, IndexError,
+           KeyError)
+
+
+def _load(path: Path):
+    """An entry's object, after its magic line and checksum are checked (raises one of _DAMAGE if not)."""
+    blob = path.read_bytes()
+    if not blob.startswith(MAGIC):
+        raise ValueError("not a cache entry of this format")
+    digest, _, payload = blob[len(MAGIC):].partition(b"\n")
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
+        raise ValueError("checksum mismatch")
+    return _Unpickler(io.BytesIO(payload)).load()
+
+
+def _by_hash(outputs: list) -> list:
+    """Outputs with their bytes replaced by their SHA-256 (the bytes stay in the output folder)."""
+    return [type(o)(o.path, hashlib.sha256(o.data).hexdigest().encode(), o.course, o.kind) for o in outputs]
+
+
+def _read_back(outputs: list, out: Path | None) -> bool:
+    """Fill in each output's bytes from the output folder; False if one is missing or no longer what was built."""
+    for o in outputs:
+        try:
+            data = (out / o.path).read_bytes() if out is not None else None
+        except OSError:
+            data = None                        # deleted since: build it again
+        if data is None or hashlib.sha256(data).hexdigest() != o.data.decode():
+            return False
+        o.data = data
+    return True
 
 
 class _Unpickler(pickle.Unpickler):
