@@ -54,13 +54,20 @@ def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None,
     preview); ``coursepack check`` and ``build`` go course by course through :mod:`builder.pipeline`."""
     project = load_project(root, diags, only)
     check_shared_categories(project, diags)
+    wordlist = language.check_common(project, diags)
     progress.start(len(project.courses) * (1 + len(package_steps(formats))))
     for course in project.courses:
         progress.advance(f"checking {course.id}")
-        Renderer(course, diags, project.skipped_files).render_course()
-        _check_scorm_state(course, formats, diags)
-    language.check_project(project, diags)
+        check_course(project, course, formats, wordlist, diags)
     return project
+
+
+def check_course(project: Project, course, formats: tuple[str, ...], wordlist, diags: Diagnostics) -> None:
+    """The checks of one loaded, linked course: rendering (links, images, HTML), the SCORM progress budget
+    and the language list. check_project and the pipeline's workers both run exactly this."""
+    Renderer(course, diags, project.skipped_files).render_course()
+    _check_scorm_state(course, formats, diags)
+    language.check_course(project, course, wordlist, diags)
 
 
 def check_shared_categories(project: Project, diags: Diagnostics) -> None:

@@ -98,34 +98,36 @@ class Run:
 
 def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, out: Path | None,
         use_cache: bool = True, jobs: int | None = None, progress=None) -> Run:
-    from .build import QUIET, check_shared_categories
+    from .build import QUIET, check_shared_categories, package_steps
     from .lint import language
     progress = progress or QUIET
     project = load_common(root, diags)
     check_shared_categories(project, diags)
     wordlist = language.check_common(project, diags)
     cdirs = course_folders(root, only, diags)
-    cache = BuildCache(root, (out / CACHE_DIR) if (use_cache and out is not None) else None, opts.text())
-    keys = {c.name: cache.key(c) for c in cdirs}
-    steps = 1 + (len(_package_steps(opts)) if opts.package else 0)
+    cache = BuildCache(root, out / CACHE_DIR, opts.text()) if (use_cache and out is not None) else None
+    keys = {c.name: cache.key(c) if cache else "" for c in cdirs}        # hashing every source only for the cache
+    sizes = cache.sizes if cache else {c.name: _source_bytes(c) for c in cdirs}
+    steps = 1 + (len(package_steps(opts.formats)) if opts.package else 0)
     progress.start(len(cdirs) * steps)
     results: dict[str, CourseResult] = {}
     for cdir in cdirs:
-        hit = cache.get(cdir.name, keys[cdir.name], out) if use_cache else None
+        hit = cache.get(cdir.name, keys[cdir.name], out) if cache else None
         if hit is not None:
             results[cdir.name] = hit
             for _ in range(steps):
                 progress.advance(f"{cdir.name}: unchanged")
     todo = [c for c in cdirs if c.name not in results]
-    html.seed(cache.seeds)          # a changed course re-renders only its changed texts
-    workers = _workers(jobs, todo, cache)
+    if cache:
+        html.seed(cache.seeds)      # a changed course re-renders only its changed texts
+    workers = _workers(jobs, todo, sizes)
     if opts.package and diags.has_errors(opts.strict):
         # a broken framework, rubric or shared file fails the build whatever the courses hold: check only
         opts = Options(opts.formats, opts.moodle, opts.strict, package=False)
     job = (project, opts, wordlist)
     if workers > 1:
         try:
-            results.update(_parallel(job, todo, keys, workers, cache, progress, steps))
+            results.update(_parallel(job, todo, keys, workers, sizes, progress, steps))
         except BrokenProcessPool:        # a worker died (out of memory, killed): finish in this process
             workers = 1
     for cdir in todo:
@@ -139,19 +141,26 @@ def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, o
         diags.merge(r.diagnostics)
         project.shared_units_used.update(r.shared_units)
     finish_project(project, diags, only, [r.ids for r in ordered if r.ids is not None])
-    return Run(project, ordered, cache if use_cache else None, workers, [results[c.name] for c in todo])
+    return Run(project, ordered, cache, workers, [results[c.name] for c in todo])
 
 
-def _package_steps(opts: Options) -> list[str]:
-    from .build import package_steps
-    return package_steps(opts.formats)
+def _source_bytes(cdir: Path) -> int:
+    """The size of a course's own sources (to schedule the largest first), from the file system alone."""
+    total = 0
+    for dirpath, _, filenames in os.walk(cdir):
+        for name in filenames:
+            try:
+                total += os.stat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                pass
+    return total
 
 
-def _workers(jobs: int | None, todo: list[Path], cache: BuildCache) -> int:
+def _workers(jobs: int | None, todo: list[Path], sizes: dict[str, int]) -> int:
     if jobs is None:
         env = os.environ.get("COURSEPACK_JOBS", "")
         jobs = int(env) if env.isdigit() and int(env) > 0 else (os.cpu_count() or 1)
-        if sum(cache.sizes.get(c.name, 0) for c in todo) < MIN_PARALLEL_BYTES:
+        if sum(sizes.get(c.name, 0) for c in todo) < MIN_PARALLEL_BYTES:
             return 1
     if jobs <= 1 or len(todo) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
@@ -168,7 +177,7 @@ def _job_in_worker(cdir: str, key: str) -> CourseResult:
     return run_course(_JOB, Path(cdir), key)
 
 
-def _parallel(job, todo: list[Path], keys: dict[str, str], workers: int, cache: BuildCache, progress,
+def _parallel(job, todo: list[Path], keys: dict[str, str], workers: int, sizes: dict[str, int], progress,
               steps: int) -> dict[str, CourseResult]:
     global _JOB
     _JOB = job
@@ -176,7 +185,7 @@ def _parallel(job, todo: list[Path], keys: dict[str, str], workers: int, cache: 
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            largest_first = sorted(todo, key=lambda c: (-cache.sizes.get(c.name, 0), c.name))
+            largest_first = sorted(todo, key=lambda c: (-sizes.get(c.name, 0), c.name))
             futures = {pool.submit(_job_in_worker, str(c), keys[c.name]): c.name for c in largest_first}
             for f in as_completed(futures):
                 out[futures[f]] = f.result()
@@ -189,9 +198,7 @@ def _parallel(job, todo: list[Path], keys: dict[str, str], workers: int, cache: 
 
 def run_course(job, cdir: Path, key: str, progress=None) -> CourseResult:
     """Every stage of one course; an unexpected exception becomes CP999 for this course only."""
-    from .build import _check_scorm_state, _last_frame, package_course
-    from .lint import language
-    from .render.html import Renderer
+    from .build import _last_frame, check_course, package_course
     project, opts, wordlist = job
     d = Diagnostics(root=project.root)
     res = CourseResult(cdir.name, key, [], compiler=compiler_fingerprint())
@@ -203,9 +210,7 @@ def run_course(job, cdir: Path, key: str, progress=None) -> CourseResult:
             res.shared_units = sorted(u.id for u in course.units if u.shared)
             resolve_course_competencies(project, course, Resolver(project.frameworks, d, project.broken_frameworks),
                                         d)
-            Renderer(course, d, project.skipped_files).render_course()
-            _check_scorm_state(course, opts.formats, d)
-            language.check_course(project, course, wordlist, d)
+            check_course(project, course, opts.formats, wordlist, d)
             c = cov.course_coverage(project, course)
             res.coverage = cov.to_facts(c) if c is not None else None
             res.pages = len(course.pages())

@@ -2,8 +2,8 @@
 
 The word list is repository data, ``language.yaml`` at the root (its header describes the format):
 each entry has the forms to find, the preferred phrasing, a one-line reason, a severity (warning,
-or info for "check the context") and the seed lines behind it. :func:`check_project` runs the list
-over the text learners and markers read:
+or info for "check the context") and the seed lines behind it. :func:`check_course` and
+:func:`check_common` run the list over the text learners and markers read:
 
 * course.yaml: title, summary, audience;
 * front matter: a unit's title, summary and outcomes; a page's, quiz's or essay's title and
@@ -420,18 +420,6 @@ class _Span:
     b: int
     first: int             # 0-based file lines: the key's line, the value's last line
     last: int
-
-
-def check_project(project: Project, diags: Diagnostics) -> None:
-    """Run the repository's word list (if it has one) over every course of ``project``."""
-    wl = load_list(project.root, project.bibliography, diags)
-    if wl is None or wl.pattern is None:
-        return
-    checker = _Checker(wl, project, diags)
-    for course in project.courses:
-        checker.course(course)
-    checker.common()
-    checker.unused()
 
 
 def check_course(project: Project, course: Course, wl: "WordList | None", diags: Diagnostics) -> None:

@@ -437,21 +437,30 @@ def _graded_items(q: Question, raw: RawQuestion, diags: Diagnostics, example: st
     return [(it, _marker_fraction(it, q, diags, allow_negative=False)) for it in raw.items]
 
 
-def _shortanswer(q: Question, raw: RawQuestion, meta, doc, diags: Diagnostics) -> bool:
-    graded = _graded_items(q, raw, diags, "- [x] answer")
+def _answers_from_items(q: Question, raw: RawQuestion, diags: Diagnostics, example: str, answer_of) -> bool:
+    """Each graded item through ``answer_of(item, fraction)`` (an Answer, or None after reporting why) into
+    q.answers; False if any item was wrong."""
+    graded = _graded_items(q, raw, diags, example)
     if graded is None:
         return False
     ok = True
     for it, f in graded:
-        if f is None:
+        a = answer_of(it, f) if f is not None else None
+        if a is None:
             ok = False
-            continue
+        else:
+            q.answers.append(a)
+    return ok
+
+
+def _shortanswer(q: Question, raw: RawQuestion, meta, doc, diags: Diagnostics) -> bool:
+    def answer_of(it, f):
         if "\n" in it.text or not it.text.strip():
             diags.add(codes.BAD_ANSWERS, "a short answer must be a single line of text", q.file, it.line, it.col)
-            ok = False
-            continue
-        q.answers.append(Answer(text=it.text.strip(), fraction=f, feedback=_feedback(it, q), line=it.line, col=it.col))
-    if not ok:
+            return None
+        return Answer(text=it.text.strip(), fraction=f, feedback=_feedback(it, q), line=it.line, col=it.col)
+
+    if not _answers_from_items(q, raw, diags, "- [x] answer", answer_of):
         return False
     q.case_sensitive = bool(meta.case_sensitive)
     return _best_is_full(q, raw, diags)
@@ -470,26 +479,18 @@ def _best_is_full(q: Question, raw: RawQuestion, diags: Diagnostics) -> bool:
 
 
 def _numerical(q: Question, raw: RawQuestion, meta, doc, diags: Diagnostics) -> bool:
-    graded = _graded_items(q, raw, diags, "- [x] 4730")
-    if graded is None:
-        return False
-    ok = True
-    for it, f in graded:
-        if f is None:
-            ok = False
-            continue
+    def answer_of(it, f):
         text = it.text.strip()
         if text == "*":
-            q.answers.append(Answer("*", f, _feedback(it, q), it.line, it.col))
-            continue
+            return Answer("*", f, _feedback(it, q), it.line, it.col)
         m = _NUM_ANSWER.match(text)
         if m is None:
             diags.add(codes.BAD_NUMBER, f"'{_short(text)}' is not a number", q.file, it.line, it.col + 4)
-            ok = False
-            continue
-        q.answers.append(Answer(m.group(1), f, _feedback(it, q), it.line, it.col,
-                                tolerance=float(m.group(2)) if m.group(2) else 0.0))
-    if not ok:
+            return None
+        return Answer(m.group(1), f, _feedback(it, q), it.line, it.col,
+                      tolerance=float(m.group(2)) if m.group(2) else 0.0)
+
+    if not _answers_from_items(q, raw, diags, "- [x] 4730", answer_of):
         return False
     if meta.units:
         if abs(meta.units[0].multiplier - 1) > 1e-12:
