@@ -62,10 +62,12 @@ def check_project(root: Path, diags: Diagnostics, only: list[str] | None = None,
     return project
 
 
-def check_course(project: Project, course, formats: tuple[str, ...], wordlist, diags: Diagnostics) -> None:
+def check_course(project: Project, course, formats: tuple[str, ...], wordlist, diags: Diagnostics,
+                 output: bool = True) -> None:
     """The checks of one loaded, linked course: rendering (links, images, HTML), the SCORM progress budget
-    and the language list. check_project and the pipeline's workers both run exactly this."""
-    Renderer(course, diags, project.skipped_files).render_course()
+    and the language list. check_project and the pipeline's workers both run exactly this. ``output=False``
+    when nothing will be packaged: the same problems are found, but no HTML is kept."""
+    Renderer(course, diags, project.skipped_files, output=output).render_course()
     _check_scorm_state(course, formats, diags)
     language.check_course(project, course, wordlist, diags)
 

@@ -100,7 +100,6 @@ class BuildCache:
         self.hits: list[str] = []
         self.stale: list[str] = []      # a different key: the sources changed
         self.corrupt: list[str] = []    # an entry that does not add up
-        self.sizes: dict[str, int] = {}     # course id -> bytes of its own sources (to schedule the largest first)
         self.seeds: dict[bytes, str] = {}   # Markdown renders from stale entries of this same compiler
         h = hashlib.sha256(compiler_fingerprint())
         h.update(options.encode() + b"\0")
@@ -116,7 +115,7 @@ class BuildCache:
     def key(self, cdir: Path) -> str:
         h = hashlib.sha256(self._common)
         h.update(cdir.name.encode() + b"\0")
-        self.sizes[cdir.name] = _tree(h, cdir)
+        _tree(h, cdir)
         return h.hexdigest()
 
     def _path(self, course_id: str) -> Path | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -107,7 +108,7 @@ def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, o
     cdirs = course_folders(root, only, diags)
     cache = BuildCache(root, out / CACHE_DIR, opts.text()) if (use_cache and out is not None) else None
     keys = {c.name: cache.key(c) if cache else "" for c in cdirs}        # hashing every source only for the cache
-    sizes = cache.sizes if cache else {c.name: _source_bytes(c) for c in cdirs}
+    sizes = {c.name: _work_estimate(root, c) for c in cdirs}
     steps = 1 + (len(package_steps(opts.formats)) if opts.package else 0)
     progress.start(len(cdirs) * steps)
     results: dict[str, CourseResult] = {}
@@ -144,15 +145,36 @@ def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, o
     return Run(project, ordered, cache, workers, [results[c.name] for c in todo])
 
 
-def _source_bytes(cdir: Path) -> int:
-    """The size of a course's own sources (to schedule the largest first), from the file system alone."""
+_SHARED_ENTRY = re.compile(rb"^[ \t]*-[ \t]*shared:[ \t]*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)
+_TEXT_SOURCES = (".md", ".yaml", ".yml")
+
+
+def _text_bytes(folder: Path) -> int:
+    """Bytes of the Markdown and YAML below ``folder``, from the file system alone (images cost little)."""
     total = 0
-    for dirpath, _, filenames in os.walk(cdir):
+    for dirpath, _, filenames in os.walk(folder):
         for name in filenames:
-            try:
-                total += os.stat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                pass
+            if name.endswith(_TEXT_SOURCES):
+                try:
+                    total += os.stat(os.path.join(dirpath, name)).st_size
+                except OSError:
+                    pass
+    return total
+
+
+def _work_estimate(root: Path, cdir: Path) -> int:
+    """How much a course costs to build, in bytes of text: its own Markdown and YAML and that of the shared
+    units its course.yaml lists (rendered for it too). Only for scheduling the largest first and deciding
+    whether workers pay, so a rough reading of course.yaml is enough."""
+    total = _text_bytes(cdir)
+    try:
+        listed = _SHARED_ENTRY.findall((cdir / "course.yaml").read_bytes()[:1_000_000])
+    except OSError:
+        return total
+    for unit in sorted(set(listed)):
+        name = unit.decode("ascii")
+        if name not in (".", ".."):
+            total += _text_bytes(root / "units" / name)
     return total
 
 
@@ -210,7 +232,7 @@ def run_course(job, cdir: Path, key: str, progress=None) -> CourseResult:
             res.shared_units = sorted(u.id for u in course.units if u.shared)
             resolve_course_competencies(project, course, Resolver(project.frameworks, d, project.broken_frameworks),
                                         d)
-            check_course(project, course, opts.formats, wordlist, d)
+            check_course(project, course, opts.formats, wordlist, d, output=opts.package)
             c = cov.course_coverage(project, course)
             res.coverage = cov.to_facts(c) if c is not None else None
             res.pages = len(course.pages())

@@ -330,6 +330,21 @@ def test_symbolic_link_to_another_course_and_a_linked_course_folder(tmp_path):
     expect(root, "CP003", "courses/alias", None, "symbolic link")
 
 
+def test_image_path_through_a_link_loop_to_a_link_out(tmp_path):
+    """``loop/../out/x.svg``: Python's resolve() stops at the loop and leaves 'out' (a link out of the
+    course) unresolved, so the path looked inside. Every link on the way must be followed."""
+    root = make(tmp_path)
+    first = root / "courses/demo/units/first"
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.copy2(root / SVG, outside / "away.svg")
+    os.symlink("loop", first / "loop")
+    os.symlink(outside, first / "out")
+    page = root / SVG_PAGE
+    page.write_text(page.read_text() + "\n![Another diagram](loop/../out/away.svg)\n")
+    expect(root, "CP003", SVG_PAGE, SVG_PAGE_NEXT, "leaves")
+
+
 def test_symbolic_links_that_stay_inside_are_fine(tmp_path):
     root = make(tmp_path)
     os.symlink("images/hope.svg", root / "courses/demo/units/first/hope-link.svg")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,29 +193,58 @@ class Resolved:
     problem: str | None = None  # 'escapes', 'missing', 'absolute'
 
 
-def resolve_inside(base_dir: Path, ref: str, boundary: Path) -> Resolved:
+def resolve_inside(base_dir: Path, ref: str, boundary: Path, real=Path.resolve) -> Resolved:
     """Resolve a relative reference from ``base_dir``; it must stay inside ``boundary``.
 
     Symbolic links are followed before the check, so a link that points
-    outside the course is caught too.
+    outside the course is caught too. ``real`` resolves a path (a caller that resolves many
+    references in one pass can pass a memoised one).
     """
     if not ref or ref.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", ref) or "\\" in ref:
         return Resolved(None, "absolute")
     candidate = base_dir / ref
-    bound = boundary.resolve()
+    bound = real(boundary)
     try:
         # normpath first: a path such as images/../../x must be caught even if it doesn't exist
         lexical = Path(os.path.normpath(candidate.absolute()))
         if not _is_within(lexical, bound) and not _is_within(lexical, boundary.absolute()):
             return Resolved(None, "escapes")
-        real = candidate.resolve()
+        resolved = real(candidate)
     except (OSError, RuntimeError):
         return Resolved(None, "missing")
-    if not _is_within(real, bound):
+    if not _is_within(resolved, bound):
         return Resolved(None, "escapes")
-    if not real.exists():
+    if not resolved.exists():
         return Resolved(lexical, "missing")
-    return Resolved(real)
+    return Resolved(resolved)
+
+
+class RealPaths:
+    """``Path.resolve()`` for many paths in one pass, remembered: a path's real form is its folder's
+    real form plus its name, unless the name is itself a symbolic link (then it is resolved in full).
+    One ``lstat`` per new path instead of one per component. Only for the length of one pass (a course's
+    rendering): files may change between builds."""
+
+    def __init__(self):
+        self._memo: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        real = self._memo.get(path)
+        if real is None:
+            real = self._memo[path] = self._resolve(path)
+        return real
+
+    def _resolve(self, path: Path) -> Path:
+        name = path.name
+        if not path.is_absolute() or name in ("", ".", "..") or path.parent == path:
+            return path.resolve()
+        candidate = self(path.parent) / name
+        try:
+            if not stat.S_ISLNK(os.lstat(candidate).st_mode):
+                return candidate
+        except (OSError, ValueError):      # missing (resolve() keeps the name as it is), or not a path at all
+            return candidate
+        return candidate.resolve()
 
 
 def _is_within(p: Path, root: Path) -> bool:

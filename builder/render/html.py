@@ -29,7 +29,7 @@ from lxml import html as lxml_html
 from .. import codes
 from ..diagnostics import Diagnostics
 from ..load import files as files_lib
-from ..load.files import portable_name_problem, resolve_inside
+from ..load.files import RealPaths, portable_name_problem, resolve_inside
 from ..model.course import Asset, Course, Page, Rendered
 from . import assets as asset_lib
 from . import mdscan
@@ -200,23 +200,25 @@ class Renderer:
     """Renders the pages and summaries of one course."""
 
     def __init__(self, course: Course | None, diags: Diagnostics, skipped: set[Path] | None = None,
-                 boundary: Path | None = None):
+                 boundary: Path | None = None, output: bool = True):
         self.course = course
+        self.output = output      # False: only the problems are wanted (coursepack check), not the HTML
         self.skipped = skipped or set()
         self.diags = diags
         self.boundary = boundary or course.folder
         self._asset_cache: dict[Path, Asset | None] = {}
+        self._real = RealPaths()      # links and images resolve many paths in the same folders
         # shared units (units/<id>/ at the repository root) keep their links inside their own folder
-        self._shared = [(u.boundary, u.boundary.resolve()) for u in (course.units if course else [])
+        self._shared = [(u.boundary, self._real(u.boundary)) for u in (course.units if course else [])
                         if u.shared and u.boundary]
         self._page_by_file: dict[Path, list[Page]] = {}
         for unit in (course.units if course else []):
             for p in unit.pages:
-                self._page_by_file.setdefault(p.file.resolve(), []).append(p)
-            self._page_by_file.setdefault(unit.file.resolve(), [])
+                self._page_by_file.setdefault(self._real(p.file), []).append(p)
+            self._page_by_file.setdefault(self._real(unit.file), [])
             if unit.pages:
                 # a link to the unit file (or folder) leads to its first page
-                lst = self._page_by_file[unit.file.resolve()]
+                lst = self._page_by_file[self._real(unit.file)]
                 if unit.pages[0] not in lst:
                     lst.insert(0, unit.pages[0])
 
@@ -256,7 +258,7 @@ class Renderer:
     # -- internals -------------------------------------------------------------
     def _bounds(self, file: Path) -> tuple[Path, Path]:
         """(folder that links from ``file`` must stay in, folder asset paths are relative to)."""
-        resolved = file.resolve() if self._shared else None
+        resolved = self._real(file) if self._shared else None
         for b, b_resolved in self._shared:
             if resolved.is_relative_to(b_resolved):
                 # asset paths like a course's own: units/<id>/images/x.svg (ids are unique in a course)
@@ -302,6 +304,8 @@ class Renderer:
             self._report(ctx, codes.MARKDOWN_ERROR, f"rendered HTML could not be parsed: {exc}")
             return Rendered(html="")
         self._walk(root, ctx)
+        if not self.output:       # every problem is known once the tree is walked; nothing will be packaged
+            return Rendered(html="", assets=ctx.assets, page_links=ctx.page_links)
         parts = [root.text or ""]
         for child in root:
             parts.append(lxml_html.tostring(child, encoding="unicode", method="html"))
@@ -414,7 +418,7 @@ class Renderer:
         if Path(os.path.normpath((ctx.base_dir / ref).absolute())) in self.skipped:
             return "bad", None        # a page that failed to load (a refused symbolic link …): reported already
         bound = self._bounds(ctx.file)[0]
-        res = resolve_inside(ctx.base_dir, ref, bound)
+        res = resolve_inside(ctx.base_dir, ref, bound, self._real)
         if res.problem in ("absolute", "escapes"):
             code = codes.PATH_ESCAPES if is_image else codes.LINK_ESCAPES
             where = "the course folder" if bound == self.boundary else "its shared unit folder"
@@ -429,8 +433,8 @@ class Renderer:
         if path.is_dir():
             path = path / "unit.md"
         if not is_image and path.suffix == ".md":
-            pages = self._page_by_file.get(path.resolve())
-            if not pages and path.resolve() in self.skipped:
+            pages = self._page_by_file.get(self._real(path))
+            if not pages and self._real(path) in self.skipped:
                 return "bad", None  # the target itself failed to load and has been reported
             if not pages:
                 self._report(ctx, codes.BROKEN_LINK, f"link '{url}' is not a page of this course", url)
@@ -456,7 +460,7 @@ class Renderer:
         return "asset", asset
 
     def _asset(self, path: Path, ctx: _Ctx, url: str, is_image: bool) -> Asset | None:
-        path = path.resolve()
+        path = self._real(path)
         if path in self._asset_cache:
             return self._asset_cache[path]
         asset = None
@@ -502,7 +506,7 @@ class Renderer:
                 return None
         else:
             w, h = asset_lib.dimensions(data, actual)
-        rel = path.relative_to(self._bounds(ctx.file)[1].resolve()).as_posix()
+        rel = path.relative_to(self._real(self._bounds(ctx.file)[1])).as_posix()
         asset = Asset(path=path, relpath=rel, sha1=sha1, size=size, mimetype=actual, width=w, height=h)
         self._asset_cache[path] = asset
         return asset
