@@ -145,11 +145,11 @@ def package_course(project: Project, course, formats: tuple[str, ...], moodle: s
                 xml = xml_by_context[context]
                 outputs.append(Output(path.with_name(f"{course.id}-questions.xml"), xml, course.id,
                                       f"questions-{key}"))
-    for version in scorm.VERSIONS:
-        if version in formats:
-            progress.advance(f"{course.id}: {scorm.LABELS[version]}")
-            outputs.append(Output(Path(version) / f"{course.id}.zip", scorm.build_scorm(course, version),
-                                  course.id, version))
+    versions = [v for v in scorm.VERSIONS if v in formats]
+    packages = scorm.build_scorm(course, versions) if versions else {}
+    for version in versions:
+        progress.advance(f"{course.id}: {scorm.LABELS[version]}")
+        outputs.append(Output(Path(version) / f"{course.id}.zip", packages[version], course.id, version))
     return outputs
 
 

@@ -91,10 +91,17 @@ class Diagnostics:
     root: Path | None = None
     items: list[Diagnostic] = field(default_factory=list)
     _seen: dict[tuple, Diagnostic] = field(default_factory=dict, repr=False)
+    _rels: dict = field(default_factory=dict, repr=False)    # path -> rel(path): a file is named many times
 
     def rel(self, path: Path | str | None) -> str:
         if path is None or path == "":
             return ""
+        known = self._rels.get(path)
+        if known is None:
+            known = self._rels[path] = self._rel(path)
+        return known
+
+    def _rel(self, path: Path | str) -> str:
         p = Path(path)
         if self.root is not None and p.is_absolute():
             # the path as found (a symbolic link is named as itself, not as what it points to) ...

@@ -58,7 +58,7 @@ class CourseResult:
     key: str
     diagnostics: list[Diagnostic]
     outputs: list = field(default_factory=list)            # builder.build.Output
-    coverage: cov.CoverageFacts | None = None
+    coverage: cov.CoverageFacts | None = None              # builds only: check reports no coverage
     loaded: bool = False
     ids: CourseIds | None = None                            # what must be unique across courses
     shared_units: list[str] = field(default_factory=list)
@@ -233,8 +233,9 @@ def run_course(job, cdir: Path, key: str, progress=None) -> CourseResult:
             resolve_course_competencies(project, course, Resolver(project.frameworks, d, project.broken_frameworks),
                                         d)
             check_course(project, course, opts.formats, wordlist, d, output=opts.package)
-            c = cov.course_coverage(project, course)
-            res.coverage = cov.to_facts(c) if c is not None else None
+            if opts.package:                # only a build reports coverage
+                c = cov.course_coverage(project, course)
+                res.coverage = cov.to_facts(c) if c is not None else None
             res.pages = len(course.pages())
             res.questions = sum(len(cat.questions) for cat in course.categories)
             if opts.package and not d.has_errors(opts.strict):

@@ -28,7 +28,8 @@ from ..model.base import validate
 from ..model.course import BibEntry, Citation, Course, Essay, Page, Project, Unit
 from ..render import mdscan
 from ..quiz import load as quiz_load
-from .files import open_markdown, portable_name_problem, read_text, report_escape, source_keys, split_front_matter
+from .files import (RealPaths, open_markdown, portable_name_problem, read_text, report_escape, source_keys,
+                    split_front_matter)
 from .yamlpos import YamlDoc, load_yaml
 
 UNIT_FILE = "unit.md"
@@ -644,10 +645,15 @@ def resolve_course_competencies(project: Project, course: Course, resolver: "com
     if course.framework in project.broken_frameworks:
         return
     written = False
-    shared = [u.folder.resolve() for u in course.units if u.shared]
+    real = RealPaths()
+    shared = [real(u.folder) for u in course.units if u.shared]
+    known: dict[Path, bool] = {}
 
-    def in_shared(file: Path) -> bool:
-        return any(file.resolve().is_relative_to(f) for f in shared)
+    def in_shared(file: Path) -> bool:        # asked for every question of a file: answered once per file
+        inside = known.get(file)
+        if inside is None:
+            inside = known[file] = any(real(file).is_relative_to(f) for f in shared)
+        return inside
 
     for page in course.pages():
         written |= bool(page.competency_refs)

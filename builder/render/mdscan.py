@@ -17,6 +17,12 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _ATTR = re.compile(r"\s*\{:?\s*([^}]*)\}\s*$")
 
 
+# A line can open or close a fence, be a heading, a setext underline, indented code, a list item or blank
+# only if it starts with one of these; any other line is prose.
+_MAY_MATTER = frozenset(" \t#`~=-") | {""}
+_NOT_PARA = frozenset(">|")      # a quote or table row is never a setext heading's text; '* x' neither
+
+
 @dataclass(frozen=True)
 class Heading:
     line: int        # 0-based index into the scanned lines
@@ -31,6 +37,11 @@ def headings(lines: list[str]) -> list[Heading]:
     fence: str | None = None
     prev_para = False
     for i, line in enumerate(lines):
+        first = line[:1]
+        if first not in _MAY_MATTER and not first.isspace():   # most lines: prose (a setext heading's text?)
+            if not fence:
+                prev_para = first not in _NOT_PARA and not line.startswith(("* ", "+ "))
+            continue
         m = _FENCE.match(line)
         if fence:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):

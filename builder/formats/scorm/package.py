@@ -245,13 +245,25 @@ def manifest(course: Course, version: str, files: list[str]) -> bytes:
 
 
 def package_entries(course: Course, version: str) -> dict[str, bytes]:
+    return versions_entries(course, [version])[version]
+
+
+def versions_entries(course: Course, versions: list[str]) -> dict[str, dict[str, bytes]]:
+    """The files of the course's package for each SCORM version. The course data is made once: only its
+    version and the size of the saved state differ between versions."""
     pages = _Pages(course)
-    data = course_data(course, version, pages)
-    entries = {"index.html": index_html(data), "player.js": _static("player.js"), "player.css": _static("player.css")}
-    entries.update(pages.files)
-    entries["imsmanifest.xml"] = manifest(course, version, sorted(entries))
-    return entries
+    data = course_data(course, versions[0], pages)
+    out = {}
+    for version in versions:
+        data.update(version=version, limit=STATE_LIMITS[version])
+        entries = {"index.html": index_html(data), "player.js": _static("player.js"),
+                   "player.css": _static("player.css")}
+        entries.update(pages.files)
+        entries["imsmanifest.xml"] = manifest(course, version, sorted(entries))
+        out[version] = entries
+    return out
 
 
-def build_scorm(course: Course, version: str) -> bytes:
-    return zip_bytes(package_entries(course, version))
+def build_scorm(course: Course, versions: list[str]) -> dict[str, bytes]:
+    """Each version's package (a zip) of the course."""
+    return {v: zip_bytes(entries) for v, entries in versions_entries(course, versions).items()}
