@@ -263,3 +263,45 @@ def test_a_killed_runs_half_written_entry_is_swept(repo, tmp_path):
     left.write_bytes(MAGIC + b"half")
     assert _build(repo, out).run.cache.hits == [A, B]          # nothing to write, and still swept
     assert not left.exists()
+
+
+def test_check_only_renders_never_reach_a_package(repo, tmp_path, monkeypatch):
+    """check renders Markdown without heading ids or block newlines (nothing is packaged); those renders
+    are remembered and cached apart, so a build in the same process after checks, seeded from the
+    check's cache entries, still makes every file exactly as a cold build does."""
+    from builder.render import html
+    html.clear_markdown_cache()
+    cold = tmp_path / "cold"
+    _build(repo, cold, cache=False)
+    pages = [v for k, v in _files(cold).items() if k.startswith("scorm2004/")]
+    assert pages and all(b"<h2 id=" in _zip_member(z, "index.html") for z in pages)
+
+    html.clear_markdown_cache()
+    checks = tmp_path / "checks"
+    assert not _check(repo, checks).has_errors()      # check entries, lean renders
+    _edit_page(repo, A, "\n## A heading the check saw first\n\nMore text.\n")
+    monkeypatch.setattr(html, "_convert", lambda text: pytest.fail(f"a full render while checking: {text[:40]}"))
+    assert not _check(repo, checks).has_errors()      # seeded from the stale check entry
+    monkeypatch.undo()
+    out = tmp_path / "out"
+    _build(repo, out)
+    _edit_page(repo, A, "")
+    html.clear_markdown_cache()
+    fresh = tmp_path / "fresh"
+    _build(repo, fresh, cache=False)
+    assert _files(out) == _files(fresh)
+    assert any(b"a-heading-the-check-saw-first" in _zip_member(z, "index.html")
+               for k, z in _files(out).items() if k.startswith("scorm2004/"))
+
+
+def _check(root: Path, cache_dir: Path) -> Diagnostics:
+    d = Diagnostics(root=root)
+    check(root, d, cache_dir=cache_dir, jobs=1)
+    return d
+
+
+def _zip_member(data: bytes, name: str) -> bytes:
+    import io
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return zf.read(name)

@@ -137,28 +137,37 @@ def _plain_paragraph(text: str) -> str | None:
 
 
 _MEMO: dict[str, tuple[str, bytes | None]] = {}   # text -> (html, key if it went through the parser)
+_MEMO_LEAN: dict[str, tuple[str, bytes | None]] = {}   # the same for check-only renders (see markdown_to_html)
 _MEMO_MAX = 16384
+_LEAN = b"lean\0"                  # check-only renders are kept under their own keys
 _SEED: dict[bytes, str] = {}      # from the build cache: SHA-1 of a text -> what this same compiler made of it
 RECORD: dict[bytes, str] | None = None   # when a dict, every parsed text is recorded in it (for the build cache)
 
 
-def markdown_to_html(text: str) -> str:
+def markdown_to_html(text: str, lean: bool = False) -> str:
     """Markdown -> HTML (unchecked). Memoised in the process: shared units render once for every course
     that uses them, and short texts (feedback such as "Not quite.") repeat. A line of plain prose skips
     the parser (the same output; tests/test_render.py holds them equal on the whole curriculum). Texts
-    the parser made last time come from :func:`seed` (the build cache) when the compiler is the same."""
+    the parser made last time come from :func:`seed` (the build cache) when the compiler is the same.
+
+    ``lean``: for checking only, when the HTML is walked for problems and thrown away. Heading ids (toc)
+    and the newlines between blocks (prettify) are left out: neither changes an element, a link or an
+    attribute that is checked. Lean renders are kept apart, so they never reach a package."""
     hit = _MEMO.get(text)
+    if hit is None and lean:
+        hit = _MEMO_LEAN.get(text)
     if hit is None:
         plain = _plain_paragraph(text)
         if plain is not None:
             hit = (plain, None)
         else:
-            key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+            key = hashlib.sha1((_LEAN if lean else b"") + text.encode("utf-8", "surrogatepass")).digest()
             html = _SEED.get(key)
-            hit = (html if html is not None else _convert(text), key)
-        if len(_MEMO) >= _MEMO_MAX:
-            _MEMO.clear()
-        _MEMO[text] = hit
+            hit = (html if html is not None else _convert_lean(text) if lean else _convert(text), key)
+        memo = _MEMO_LEAN if lean and hit[1] is not None else _MEMO
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[text] = hit
     if hit[1] is not None and RECORD is not None:
         RECORD[hit[1]] = hit[0]
     return hit[0]
@@ -172,6 +181,20 @@ def _convert(text: str) -> str:
     return _MD.convert(text)
 
 
+_MD_LEAN = None
+
+
+def _convert_lean(text: str) -> str:
+    global _MD_LEAN
+    if _MD_LEAN is None:
+        _MD_LEAN = md_lib.Markdown(extensions=[e for e in MD_EXTENSIONS if e != "toc"],
+                                   extension_configs={k: v for k, v in MD_CONFIG.items() if k != "toc"},
+                                   output_format="html")
+        _MD_LEAN.treeprocessors.deregister("prettify")
+    _MD_LEAN.reset()
+    return _MD_LEAN.convert(text)
+
+
 def seed(renders: dict[bytes, str]) -> None:
     """Texts rendered by an earlier build with this same compiler (keyed by SHA-1 of the text)."""
     _SEED.update(renders)
@@ -179,6 +202,7 @@ def seed(renders: dict[bytes, str]) -> None:
 
 def clear_markdown_cache() -> None:
     _MEMO.clear()
+    _MEMO_LEAN.clear()
     _SEED.clear()
 
 
@@ -286,7 +310,7 @@ class Renderer:
         if plain is not None:         # escaped prose in a <p>: nothing to check, nothing to sanitise
             return Rendered(html=plain)
         try:
-            raw = markdown_to_html(ctx.source)
+            raw = markdown_to_html(ctx.source, lean=not self.output)
         except Exception as exc:  # Python-Markdown extensions can fail on odd input
             self._report(ctx, codes.MARKDOWN_ERROR, f"Markdown could not be rendered: {exc}")
             return Rendered(html="")
