@@ -6,6 +6,8 @@
 For each size it measures, cold (no build cache, the process's Markdown memo cleared before every run):
 
 * check: `coursepack check` (every course loaded, validated, rendered and language-checked);
+* default build: `coursepack build --no-cache` as it comes: every format, the backup for Moodle 5.x,
+  with its own baseline;
 * build: `coursepack build --moodle all --no-cache`: check plus packaging into every format (Moodle
   4.1/4.5/5.0, question XML, framework CSV, SCORM 1.2 and 2004, coverage report), written to disk,
   with the default worker processes; "1 process" is the same with --jobs 1;
@@ -98,12 +100,12 @@ def measure(root: Path, repeat: int) -> dict:
             raise SystemExit(f"the sources in {root} have errors; run `coursepack check`")
         return run
 
-    def do_build(jobs=None, cache=False, out=None):
+    def do_build(jobs=None, cache=False, out=None, moodle="all"):
         out = out or tmp / "out"
         if not cache:
             shutil.rmtree(out, ignore_errors=True)
         d = Diagnostics(root=root)
-        res = build(root, out, d, moodle="all", cache=cache, jobs=jobs)
+        res = build(root, out, d, moodle=moodle, cache=cache, jobs=jobs)
         if d.has_errors():
             raise SystemExit(f"the build of {root} failed")
         return res
@@ -118,6 +120,11 @@ def measure(root: Path, repeat: int) -> dict:
         return [tar_gz(e) if k == "tar" else zip_bytes(e) if k == "zip" else bytes(e) for k, e in parts]
 
     t_base, _ = best(baseline, repeat)
+    # the default build: every format, the backup for Moodle 5.x only (what `coursepack build` makes)
+    t_default, res_default = best(lambda: do_build(moodle="5.0"), repeat)
+    parts_default = [_entries(o.data, o.path.suffix) for o in res_default.outputs]
+    t_base_default, _ = best(lambda: [tar_gz(e) if k == "tar" else zip_bytes(e) if k == "zip" else bytes(e)
+                                      for k, e in parts_default], repeat)
 
     # one unit edited: a cached build first (not timed), then the edit, then the rebuild (timed)
     cached = tmp / "cached"
@@ -152,7 +159,7 @@ def measure(root: Path, repeat: int) -> dict:
     questions = sum(r.questions for r in res.run.results)
     return {"courses": len(res.run.results), "pages": pages, "questions": questions, "files": len(outputs),
             "bytes": sum(len(o.data) for o in outputs), "baseline": t_base, "check": t_check, "build": t_build,
-            "serial": t_serial, "rebuild": min(rebuilds), "recheck": min(rechecks), "workers": res.run.workers, "rss_mb": rss_cli, "cli": t_cli}
+            "serial": t_serial, "default": t_default, "baseline_default": t_base_default, "rebuild": min(rebuilds), "recheck": min(rechecks), "workers": res.run.workers, "rss_mb": rss_cli, "cli": t_cli}
 
 
 def cli_cold(root: Path) -> tuple[float, float]:
@@ -205,12 +212,13 @@ def main() -> int:
         rows[size] = json.loads(out.stdout.strip().splitlines()[-1]) | {"repeat": repeat}
     print(f"machine: {platform.machine()}, {platform.system()} {platform.release()}, Python "
           f"{platform.python_version()}, {__import__('os').cpu_count()} CPUs")
-    head = ["size", "courses", "pages", "questions", "check", "build (all formats)", "1 process", "baseline",
-            "check x", "build x", "build, one unit edited", "of cold", "check, one unit edited", "per page",
+    head = ["size", "courses", "pages", "questions", "check", "default build", "x", "build (all formats)",
+            "1 process", "baseline", "check x", "build x", "build, one unit edited", "of cold", "check, one unit edited", "per page",
             "per question", "whole command", "peak RSS"]
     lines = []
     for size, r in rows.items():
         lines.append([size, str(r["courses"]), f"{r['pages']:,}", f"{r['questions']:,}", f"{r['check']:.2f} s",
+                      f"{r['default']:.2f} s", f"{r['default'] / r['baseline_default']:.1f}x",
                       f"{r['build']:.2f} s ({r['workers']} proc)", f"{r['serial']:.2f} s", f"{r['baseline']:.2f} s",
                       f"{r['check'] / r['baseline']:.1f}x", f"{r['build'] / r['baseline']:.1f}x",
                       f"{r['rebuild']:.2f} s", f"{r['rebuild'] / r['build']:.0%}", f"{r['recheck']:.2f} s",
@@ -229,6 +237,8 @@ def main() -> int:
         print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
         for ln in lines:
             print("  ".join(c.rjust(w) for c, w in zip(ln, widths)))
+    print("default build = coursepack build --no-cache (every format, the Moodle 5.x backup), x = to its own "
+          "baseline; build (all formats) = --moodle all (backups for 4.1, 4.5 and 5.x)")
     print("best of N cold runs (N: " + ", ".join(f"{s} {r['repeat']}" for s, r in rows.items()) + "); "
           "x = ratio to the baseline of the same size in the same run; per page/question = build time divided; "
           "one unit edited = rebuild with the build cache after appending a paragraph to one page")
