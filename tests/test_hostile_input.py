@@ -408,6 +408,19 @@ def test_doctype_and_entities_in_markdown(tmp_path, secret, kind, bomb):
     assert not any("TOP-SECRET" in d.message for d in got)
 
 
+DEEP = [(k, q) for k in ("page", "unit-file", "essay") for q in ("", "> ")] + \
+       [(k, "> ") for k in ("quiz", "bank", "shared")]     # a bare list in a question is its answers
+
+
+@pytest.mark.parametrize("kind, quoted", DEEP, ids=[f"{k}{'-quoted' if q else ''}" for k, q in DEEP])
+def test_markdown_nested_hundreds_of_levels_is_refused_at_once(tmp_path, kind, quoted):
+    """Python-Markdown's time grows with the square of list nesting (400 levels: seconds, then a
+    RecursionError); past 32 levels the text is refused before it is parsed, at the first such line."""
+    snippet = "".join(quoted + "    " * i + "- item\n" for i in range(600))
+    path, text, line = place(kind, snippet)
+    expect(make(tmp_path, {path: text}), "CP213", path, line + 32, "nested over 32 levels", seconds=20.0)
+
+
 @pytest.mark.parametrize("kind", PLAIN_KINDS)
 def test_doctype_in_plain_texts(tmp_path, secret, kind):
     path, text, line = place(kind, f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]> &xxe;')

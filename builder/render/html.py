@@ -63,6 +63,8 @@ _DECLARATION = re.compile(r"<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST)\b", re.IGNORECASE
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")   # C:\x or C:/x: a Windows path, not an address with the scheme 'c'
 _TEXT_ALIGN = re.compile(r"^\s*text-align:\s*(left|right|center)\s*;?\s*$")
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
+MAX_INDENT = 128      # columns of indentation: 32 levels of nested lists (four columns a level)
+_TOO_DEEP = re.compile(r"^(?: {0,3}> ?)*(?: {4}| {0,3}\t){%d}" % (MAX_INDENT // 4), re.MULTILINE)  # in quotes too
 
 
 def _nh3_attributes() -> dict[str, set[str]]:
@@ -289,26 +291,37 @@ class Renderer:
                 return b, b.parent if b.name == "units" else b.parent.parent
         return self.boundary, self.boundary
 
-    def _where(self, ctx: _Ctx, needle: str) -> tuple[int, int]:
+    def _where(self, ctx: _Ctx, needle: str, at: int | None = None) -> tuple[int, int]:
         if not ctx.exact:
             return ctx.line0, 1
+        if at is not None:
+            return ctx.line0 + ctx.source.count("\n", 0, at), at - (ctx.source.rfind("\n", 0, at) + 1) + 1
         pos = mdscan.find_in_source(ctx.source, needle) if needle else None
         if pos is None:
             return ctx.line0, 1
         return ctx.line0 + pos[0], pos[1] + 1
 
-    def _report(self, ctx: _Ctx, code, message: str, needle: str = "", hint: str | None = None) -> None:
+    def _report(self, ctx: _Ctx, code, message: str, needle: str = "", hint: str | None = None,
+                at: int | None = None) -> None:
+        """Report once per text; at ``needle``'s first place in the source, or at offset ``at``."""
         key = (code.id, message)
         if key in ctx.reported:
             return
         ctx.reported.add(key)
-        line, col = self._where(ctx, needle)
+        line, col = self._where(ctx, needle, at)
         self.diags.add(code, message, ctx.file, line, col, hint=hint)
 
     def _render(self, ctx: _Ctx) -> Rendered:
         plain = _plain_paragraph(ctx.source)
         if plain is not None:         # escaped prose in a <p>: nothing to check, nothing to sanitise
             return Rendered(html=plain)
+        deep = _TOO_DEEP.search(ctx.source)
+        if deep:                      # Python-Markdown's time grows with the square of the nesting
+            self._report(ctx, codes.MARKDOWN_ERROR, f"a line is indented {MAX_INDENT} columns or more (lists, "
+                         f"quotes or notes nested over {MAX_INDENT // 4} levels deep); Markdown this deep takes "
+                         "minutes to render", at=deep.start(),
+                         hint="Nest lists and notes less deeply; no page needs more than a few levels.")
+            return Rendered(html="")
         try:
             raw = markdown_to_html(ctx.source, lean=not self.output)
         except Exception as exc:  # Python-Markdown extensions can fail on odd input
