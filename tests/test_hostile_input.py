@@ -421,6 +421,31 @@ def test_markdown_nested_hundreds_of_levels_is_refused_at_once(tmp_path, kind, q
     expect(make(tmp_path, {path: text}), "CP213", path, line + 32, "nested over 32 levels", seconds=20.0)
 
 
+SLOW_MARKDOWN = {
+    "brackets": "[" * 20000,                       # 90 s unchecked
+    "links-without-ends": "[a](" * 5000,
+    "images-without-ends": "![x" * 5000,
+    "tags-without-ends": "<a " * 10000,
+    "abbreviations": "".join(f"*[A{i}]: b\n" for i in range(3000)) + "A1 " * 5000,
+    "definition-list": "a\n: b\n" * 10000,         # a RecursionError after seconds
+}
+
+
+@pytest.mark.parametrize("shape", SLOW_MARKDOWN)
+def test_markdown_that_renders_for_minutes_is_stopped(tmp_path, monkeypatch, shape):
+    """Shapes of text that Python-Markdown parses in time growing with the square of their length are
+    stopped after MARKDOWN_SECONDS (10 s; 1 s here) and reported; the build goes on to report the rest."""
+    from builder.render import html
+    monkeypatch.setattr(html, "MARKDOWN_SECONDS", 1.0)
+    path, text, _ = place("page", SLOW_MARKDOWN[shape])
+    got = expect(make(tmp_path, {path: text}), "CP213", path, None, "still being rendered after 1 seconds",
+                 seconds=20.0)
+    assert len(got) == 1
+    diags = Diagnostics(root=tmp_path / "repo")
+    checked = build(tmp_path / "repo", tmp_path / "again", diags, formats=("scorm12",))
+    assert [d.code.id for d in diags.items] == ["CP213"] and not checked.outputs   # the parser starts afresh
+
+
 @pytest.mark.parametrize("kind", PLAIN_KINDS)
 def test_doctype_in_plain_texts(tmp_path, secret, kind):
     path, text, line = place(kind, f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]> &xxe;')

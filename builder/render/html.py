@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import os
-
 import re
+import signal
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
@@ -180,7 +181,11 @@ def _convert(text: str) -> str:
     if _MD is None:
         _MD = md_lib.Markdown(extensions=MD_EXTENSIONS, extension_configs=MD_CONFIG, output_format="html")
     _MD.reset()
-    return _MD.convert(text)
+    try:
+        return _within_budget(_MD.convert, text)
+    except TooSlow:
+        _MD = None                    # stopped half-way: start the next text with a fresh parser
+        raise
 
 
 _MD_LEAN = None
@@ -194,7 +199,38 @@ def _convert_lean(text: str) -> str:
                                    output_format="html")
         _MD_LEAN.treeprocessors.deregister("prettify")
     _MD_LEAN.reset()
-    return _MD_LEAN.convert(text)
+    try:
+        return _within_budget(_MD_LEAN.convert, text)
+    except TooSlow:
+        _MD_LEAN = None
+        raise
+
+
+# Python-Markdown takes time that grows with the square (or worse) of some shapes of text: thousands of
+# unclosed '[' or '<a ' in one paragraph (20,000 '[' took 90 s), hundreds of abbreviations, long runs of
+# definition lists. Real pages take milliseconds; a text still being parsed after this many seconds is
+# stopped and reported (CP213), so that no page can hold a build for hours.
+MARKDOWN_SECONDS = 10.0
+
+
+class TooSlow(BaseException):
+    """Not an Exception: Python-Markdown's own ``except Exception`` must not swallow it."""
+
+
+def _on_alarm(signum, frame):
+    raise TooSlow()
+
+
+def _within_budget(convert, text: str) -> str:
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return convert(text)          # signals reach the main thread only (the preview server's threads)
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, MARKDOWN_SECONDS)
+    try:
+        return convert(text)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def seed(renders: dict[bytes, str]) -> None:
@@ -324,6 +360,12 @@ class Renderer:
             return Rendered(html="")
         try:
             raw = markdown_to_html(ctx.source, lean=not self.output)
+        except TooSlow:
+            self._report(ctx, codes.MARKDOWN_ERROR, f"the Markdown was still being rendered after "
+                         f"{MARKDOWN_SECONDS:g} seconds (a page takes milliseconds)",
+                         hint="Look for thousands of unclosed [ or < in one paragraph, hundreds of "
+                              "abbreviations or a very long definition list, and split or simplify it.")
+            return Rendered(html="")
         except Exception as exc:  # Python-Markdown extensions can fail on odd input
             self._report(ctx, codes.MARKDOWN_ERROR, f"Markdown could not be rendered: {exc}")
             return Rendered(html="")
