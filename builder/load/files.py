@@ -9,6 +9,7 @@ position, and no path may leave the folder it belongs to.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -113,6 +114,24 @@ def portable_name_problem(name: str) -> str | None:
     return None
 
 
+_FOLDERS_SEEN: set[str] | None = None    # during a loading pass: folders found not to be symbolic links
+
+
+@contextlib.contextmanager
+def loading_pass():
+    """Within it, a folder found not to be a symbolic link is not asked again (every page of a unit
+    lies in the same few folders). Only for one pass: folders may change between builds."""
+    global _FOLDERS_SEEN
+    if _FOLDERS_SEEN is not None:     # already in one (load_project -> load_common)
+        yield
+        return
+    _FOLDERS_SEEN = set()
+    try:
+        yield
+    finally:
+        _FOLDERS_SEEN = None
+
+
 def escape_problem(path: Path, boundary: Path) -> str | None:
     """Why ``path``, found inside the folder ``boundary``, may not be used: 'loop', 'outside' or None.
 
@@ -124,11 +143,17 @@ def escape_problem(path: Path, boundary: Path) -> str | None:
     except ValueError:
         parts = ("..",)
     if ".." not in parts:             # the usual case, cheaply: no symbolic link below the boundary at all
-        cur = boundary
-        for part in parts:
-            cur = cur / part
-            if cur.is_symlink():
+        cur = os.fspath(boundary)
+        last = len(parts) - 1
+        seen = _FOLDERS_SEEN
+        for i, part in enumerate(parts):
+            cur = os.path.join(cur, part)
+            if i < last and seen is not None and cur in seen:
+                continue              # a folder already found not to be a link in this loading pass
+            if os.path.islink(cur):
                 break
+            if i < last and seen is not None:
+                seen.add(cur)
         else:
             return None
     try:

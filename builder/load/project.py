@@ -28,8 +28,8 @@ from ..model.base import validate
 from ..model.course import BibEntry, Citation, Course, Essay, Page, Project, Unit
 from ..render import mdscan
 from ..quiz import load as quiz_load
-from .files import (RealPaths, open_markdown, portable_name_problem, read_text, report_escape, source_keys,
-                    split_front_matter)
+from .files import (RealPaths, loading_pass, open_markdown, portable_name_problem, read_text, report_escape,
+                    source_keys, split_front_matter)
 from .yamlpos import YamlDoc, load_yaml
 
 UNIT_FILE = "unit.md"
@@ -62,6 +62,11 @@ def load_project(root: Path, diags: Diagnostics, only: list[str] | None = None) 
 
 def load_common(root: Path, diags: Diagnostics) -> Project:
     """What every course may use: sources, frameworks, rubrics and shared question files."""
+    with loading_pass():
+        return _load_common(root, diags)
+
+
+def _load_common(root: Path, diags: Diagnostics) -> Project:
     project = Project(root=root)
     before = diags.error_count()
     project.bibliography = load_bibliography(root, diags)
@@ -144,6 +149,11 @@ def load_bibliography(root: Path, diags: Diagnostics) -> dict[str, BibEntry]:
 # courses
 
 def load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | None:
+    with loading_pass():
+        return _load_course(cdir, project, diags)
+
+
+def _load_course(cdir: Path, project: Project, diags: Diagnostics) -> Course | None:
     cfile = cdir / "course.yaml"
     problem = portable_name_problem(cdir.name)
     if problem:
