@@ -71,7 +71,7 @@ def main(ctx: click.Context, root: Path | None) -> None:
       coursepack build              build every course into build/
       coursepack codes              list the diagnostic codes
     """
-    ctx.obj = {"root": root}
+    ctx.obj = {"root": root.absolute() if root is not None else None}   # absolute: no cwd lookups per path
 
 
 def _emit(diags: Diagnostics, fmt: str, strict: bool, quiet: bool = False) -> None:

@@ -89,3 +89,19 @@ def test_relative_paths_and_repeat_calls(tree: Path, monkeypatch):
     for p in [Path("units/alias/p.md"), Path("units/u2/out/secret.md"), Path("."), Path("units/../units/u1")]:
         assert real(p) == p.resolve()
         assert real(p) == p.resolve()      # remembered: the same answer again
+
+
+def test_is_within_agrees_with_relative_to():
+    from builder.load.files import _is_within
+
+    def reference(p: Path, root: Path) -> bool:
+        try:
+            p.relative_to(root)
+            return True
+        except ValueError:
+            return False
+
+    paths = [Path(s) for s in ("/", "/a", "/a/b", "/a/bc", "/a/b/c", "/ab", "a", "a/b", "b", ".", "/a/b/../c")]
+    for p in paths:
+        for root in paths:
+            assert _is_within(p, root) == reference(p, root), (p, root)

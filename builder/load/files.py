@@ -252,32 +252,38 @@ class RealPaths:
 
     def __init__(self):
         self._memo: dict[Path, Path] = {}
+        self._real: dict[str, str] = {}       # the same, as strings (pathlib is slow on the way)
 
     def __call__(self, path: Path) -> Path:
         real = self._memo.get(path)
         if real is None:
-            real = self._memo[path] = self._resolve(path)
+            real = self._memo[path] = Path(self._resolve(os.fspath(path)))
         return real
 
-    def _resolve(self, path: Path) -> Path:
-        name = path.name
-        if not path.is_absolute() or name in ("", ".", "..") or path.parent == path:
-            return path.resolve()
-        candidate = self(path.parent) / name
-        try:
-            if not stat.S_ISLNK(os.lstat(candidate).st_mode):
-                return candidate
-        except (OSError, ValueError):      # missing (resolve() keeps the name as it is), or not a path at all
-            return candidate
-        return candidate.resolve()
+    def _resolve(self, path: str) -> str:
+        real = self._real.get(path)
+        if real is not None:
+            return real
+        folder, name = os.path.split(path)
+        if not os.path.isabs(path) or name in ("", ".", "..") or not folder or folder == path:
+            real = str(Path(path).resolve())
+        else:
+            real = os.path.join(self._resolve(folder), name)
+            try:
+                if stat.S_ISLNK(os.lstat(real).st_mode):
+                    real = str(Path(real).resolve())
+            except (OSError, ValueError):      # missing (resolve() keeps the name as it is), or not a path at all
+                pass
+        self._real[path] = real
+        return real
 
 
 def _is_within(p: Path, root: Path) -> bool:
-    try:
-        p.relative_to(root)
-        return True
-    except ValueError:
-        return False
+    """``p.relative_to(root)`` succeeds (lexically), without the exception's cost."""
+    inner, outer = os.fspath(p), os.fspath(root)
+    if outer == ".":                  # Path(".") has no parts: every relative path is below it
+        return not os.path.isabs(inner)
+    return inner == outer or inner.startswith(outer if outer.endswith(os.sep) else outer + os.sep)
 
 
 @dataclass
