@@ -25,6 +25,7 @@ except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
 _constructor = yaml.constructor.SafeConstructor()
+_STR = "tag:yaml.org,2002:str"
 
 Path_ = tuple  # a path into the data: keys and list indices
 MAX_DEPTH = 64  # no schema nests nearly this deep; deeper input is refused, not recursed into
@@ -123,8 +124,11 @@ def load_yaml(text: str, file: str, diags: Diagnostics, line_offset: int = 0,
                     raise _Refused("merge keys (<<) are not supported; write the fields out", knode.start_mark)
                 if not isinstance(knode, yaml.ScalarNode):
                     raise _Refused("keys must be plain text", knode.start_mark)
-                key = _constructor.construct_object(knode, deep=True)
-                key = "" if key is None else str(key) if not isinstance(key, str) else key
+                if knode.tag == _STR:
+                    key = knode.value
+                else:
+                    key = _constructor.construct_object(knode, deep=True)
+                    key = "" if key is None else str(key) if not isinstance(key, str) else key
                 if key in out:
                     first = doc.keys.get(path + (key,), ("?", "?"))
                     line, col = where(knode.start_mark)
@@ -138,6 +142,8 @@ def load_yaml(text: str, file: str, diags: Diagnostics, line_offset: int = 0,
         if isinstance(n, yaml.SequenceNode):
             return [build(v, path + (i,)) for i, v in enumerate(n.value)]
         # scalar
+        if n.tag == _STR:             # most values: the text as written (what construct_yaml_str gives)
+            return n.value
         value = _constructor.construct_object(n, deep=True)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             doc.raw[path] = n.value
@@ -160,4 +166,9 @@ def load_yaml(text: str, file: str, diags: Diagnostics, line_offset: int = 0,
     except RecursionError:
         diags.add(codes.YAML_SYNTAX, f"{what}: lists or mappings are nested too deeply", file, line_offset + 1, 1)
         return None
+    finally:
+        # the constructor remembers every node it made a value of (for anchors); nothing here needs that
+        # beyond one document, and keeping them would hold every file's nodes for the whole build
+        _constructor.constructed_objects.clear()
+        _constructor.recursive_objects.clear()
     return doc
