@@ -171,7 +171,8 @@ def build(root: Path, out: Path, diags: Diagnostics, only: list[str] | None = No
     """Check and package every course (unchanged ones from the build cache in ``out/.cache``), then
     write the outputs only if nothing is wrong anywhere."""
     opts = pipeline.Options(formats, moodle, strict, package=True)
-    run = pipeline.run(root, diags, only, opts, out, use_cache=cache, jobs=jobs, progress=progress)
+    run = pipeline.run(root, diags, only, opts, out, use_cache=cache, jobs=jobs, progress=progress,
+                       while_waiting=coverage_report.prepare if "coverage" in formats else None)
     result = BuildResult(run.project, run=run)
     if diags.has_errors(strict):
         return result

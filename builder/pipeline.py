@@ -98,7 +98,9 @@ class Run:
 
 
 def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, out: Path | None,
-        use_cache: bool = True, jobs: int | None = None, progress=None) -> Run:
+        use_cache: bool = True, jobs: int | None = None, progress=None, while_waiting=None) -> Run:
+    """Every course through :func:`run_course` (in worker processes when they pay). ``while_waiting``:
+    work of the caller's own (such as compiling the report template) done while the workers run."""
     from .build import QUIET, check_shared_categories, package_steps
     from .lint import language
     progress = progress or QUIET
@@ -128,7 +130,7 @@ def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, o
     job = (project, opts, wordlist)
     if workers > 1:
         try:
-            results.update(_parallel(job, todo, keys, workers, sizes, progress, steps))
+            results.update(_parallel(job, todo, keys, workers, sizes, progress, steps, while_waiting))
         except BrokenProcessPool:        # a worker died (out of memory, killed): finish in this process
             workers = 1
     for cdir in todo:
@@ -200,7 +202,7 @@ def _job_in_worker(cdir: str, key: str) -> CourseResult:
 
 
 def _parallel(job, todo: list[Path], keys: dict[str, str], workers: int, sizes: dict[str, int], progress,
-              steps: int) -> dict[str, CourseResult]:
+              steps: int, while_waiting=None) -> dict[str, CourseResult]:
     global _JOB
     _JOB = job
     out: dict[str, CourseResult] = {}
@@ -209,6 +211,8 @@ def _parallel(job, todo: list[Path], keys: dict[str, str], workers: int, sizes: 
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             largest_first = sorted(todo, key=lambda c: (-sizes.get(c.name, 0), c.name))
             futures = {pool.submit(_job_in_worker, str(c), keys[c.name]): c.name for c in largest_first}
+            if while_waiting is not None:      # this process is idle until the first course comes back
+                while_waiting()
             for f in as_completed(futures):
                 out[futures[f]] = f.result()
                 for _ in range(steps):

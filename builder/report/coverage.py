@@ -76,7 +76,60 @@ def to_json(report: Report, changes: list[Change] | None = None, since: str | No
     }
     if changes is not None:
         data["since"] = {"revision": since, "changes": [ch.to_json() for ch in changes]}
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (_dumps(data) + "\n").encode("utf-8")
+
+
+def _dumps(value) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)``, the same characters, twice as fast: with an
+    indent the standard library encodes in pure Python through generators (tests/test_competencies.py
+    holds the two equal on random documents)."""
+    parts: list[str] = []
+    _encode(value, 0, parts)
+    return "".join(parts)
+
+
+def _encode(o, level: int, parts: list[str]) -> None:
+    if isinstance(o, str):
+        parts.append(_string(o))
+    elif o is None:
+        parts.append("null")
+    elif o is True:
+        parts.append("true")
+    elif o is False:
+        parts.append("false")
+    elif isinstance(o, int):
+        parts.append(int.__repr__(o))
+    elif isinstance(o, float):
+        parts.append(json.dumps(o))   # NaN, Infinity and the shortest repr, as json writes them
+    elif isinstance(o, dict) and all(isinstance(k, str) for k in o):
+        if not o:
+            parts.append("{}")
+            return
+        inner = "\n" + "  " * (level + 1)
+        sep = "{" + inner
+        for k, v in o.items():
+            parts.append(sep)
+            parts.append(_string(k))
+            parts.append(": ")
+            _encode(v, level + 1, parts)
+            sep = "," + inner
+        parts.append("\n" + "  " * level + "}")
+    elif isinstance(o, (list, tuple)):
+        if not o:
+            parts.append("[]")
+            return
+        inner = "\n" + "  " * (level + 1)
+        sep = "[" + inner
+        for v in o:
+            parts.append(sep)
+            _encode(v, level + 1, parts)
+            sep = "," + inner
+        parts.append("\n" + "  " * level + "]")
+    else:                             # anything else (keys that are not text …): as json writes it
+        parts.append(json.dumps(o, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level))
+
+
+_string = json.encoder.encode_basestring      # the C encoder when present (ensure_ascii=False)
 
 
 CSV_HEADER = ["scope", "framework", "domain", "competency", "number", "name", "status", "assessed_by_count",
@@ -95,6 +148,11 @@ def to_csv(report: Report) -> bytes:
                         "; ".join(f"{e.kind}:{e.id}" for e in r.assessed_by),
                         "; ".join(f"{e.kind}:{e.id}" for e in r.addressed_by)])
     return out.getvalue().encode("utf-8")
+
+
+def prepare() -> None:
+    """Load and compile the report's template ahead (a build does it while its workers run)."""
+    _env().get_template("coverage.html.j2")
 
 
 @functools.lru_cache(maxsize=1)
