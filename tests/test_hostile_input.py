@@ -697,3 +697,25 @@ def test_cli_symbolic_link_out_of_the_course(tmp_path):
     diags = cli_check(root)
     assert [(d["code"], d["path"], d["line"]) for d in diags] == [("CP003", PAGE, 1)]
     assert str(outside) in diags[0]["message"]
+
+
+def test_the_markdown_budget_keeps_an_embedding_programs_own_alarm():
+    """A program that runs coursepack with its own SIGALRM timer set keeps its handler and its timer."""
+    import signal
+    from builder.render import html
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(time.monotonic()))
+    try:
+        start = time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        html.clear_markdown_cache()
+        assert "<em>x</em>" in html.markdown_to_html("Some *x* here.\n\n- a\n- b\n")
+        assert signal.getsignal(signal.SIGALRM) is not html._on_alarm
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 0 < left <= 0.3
+        while not fired and time.monotonic() - start < 5:
+            time.sleep(0.01)
+        assert fired and fired[0] - start >= 0.25
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
@@ -222,15 +223,21 @@ def _on_alarm(signum, frame):
 
 
 def _within_budget(convert, text: str) -> str:
+    """``convert(text)``, stopped with TooSlow after MARKDOWN_SECONDS. A program that embeds coursepack
+    and has its own alarm set keeps it: its handler and the time it had left are put back."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return convert(text)          # signals reach the main thread only (the preview server's threads)
     previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, MARKDOWN_SECONDS)
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, MARKDOWN_SECONDS)
+    started = time.monotonic()
     try:
         return convert(text)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+        if outer_delay > 0:           # due now if it fell due meanwhile
+            signal.setitimer(signal.ITIMER_REAL, max(outer_delay - (time.monotonic() - started), 1e-3),
+                             outer_interval)
 
 
 def seed(renders: dict[bytes, str]) -> None:
