@@ -332,14 +332,31 @@ _YAML_MARKER = re.compile(r"(?:^|\s)#\s*coursepack:\s*allow\s+(.+?)\s*$", re.IGN
 # masking Markdown
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+class _Closed:
+    """A pattern that ends with a fixed closing string, searched only up to the last place that string
+    occurs. Otherwise an opening without a close is scanned to the end of the text again from every later
+    opening: 32 KB of '<!--' took over a second, a 2 MB page would take hours. Up to the last close,
+    every opening finds a close and its match moves the search on, so the search is linear."""
+
+    def __init__(self, pattern: str, closer: str, flags: int = 0):
+        self.rx = re.compile(pattern, flags)
+        self.closer = closer
+
+    def finditer(self, s: str, pos: int = 0):
+        end = s.rfind(self.closer, pos)
+        return self.rx.finditer(s, pos, end + len(self.closer)) if end >= 0 else iter(())
+
+
+_COMMENT = _Closed(r"<!--.*?-->", "-->", re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>")
 _LINK_TARGET = re.compile(r"\](\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\))")
 _REF_LABEL = re.compile(r"\](\[[^\]\n]*\])")
 _REF_DEF = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]+\]:.*$", re.MULTILINE)
 _URL = re.compile(r"(?:https?:|ftp:|mailto:|www\.)[^\s<>\"'()\[\]]+")
-_ATTR_ITEM = r"(?:[#.][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s}]+))"
+# an unquoted value stops at a brace: with '{' allowed in it, 'a={a={a={…' was searched again to its end
+# from every brace (quadratic: 48 KB took 22 s)
+_ATTR_ITEM = r"(?:[#.][\w-]+|[\w-]+=(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s{}]+))"
 _ATTR_LIST = re.compile(r"\{:?[ \t]*" + _ATTR_ITEM + r"(?:[ \t]+" + _ATTR_ITEM + r")*[ \t]*\}")
 # what _mask_inline masks, in this order: (pattern, strings one of which must occur, group to mask)
 _INLINE = ((_COMMENT, ("<!--",), 0), (_CODE_SPAN, ("`",), 0), (_TAG, ("<",), 0), (_LINK_TARGET, ("](",), 1),
@@ -380,7 +397,7 @@ class _Text:
             out.append(s[prev:])
             self.s = "".join(out)
 
-    def mask_all(self, rx: re.Pattern, group: int = 0) -> None:
+    def mask_all(self, rx: "re.Pattern | _Closed", group: int = 0) -> None:
         self.mask_spans(m.span(group) for m in rx.finditer(self.s))
 
     def keep_only(self, a: int, b: int, spans) -> None:
