@@ -399,3 +399,15 @@ def test_columns_stay_exact_after_special_characters(repo):
     text = page("İstanbul’s “ward” — and then patients.\tTabs and patients\u2019 rights.")
     got = lang(repo({P1: text}))
     assert [(d.line, d.col) for d in got] == [pos(text, 3, "patients"), (3, text.split("\n")[2].rindex("patients") + 1)]
+
+
+def test_text_built_to_be_slow_is_checked_at_once(repo):
+    """Unclosed comments and brace runs used to be searched again from every opener (a 2 MB page would
+    have taken hours); the list is still applied around them."""
+    import time
+    text = page("<!--x " * 20_000, "a={" * 20_000, "The patients were waiting.")
+    root = repo({P1: text})
+    start = time.perf_counter()
+    found = lang(root)
+    assert time.perf_counter() - start < 20.0     # a hang guard, not a speed test
+    assert [d.code.id for d in found] == ["CP601"] and "patients" in found[0].message
