@@ -719,3 +719,15 @@ def test_the_markdown_budget_keeps_an_embedding_programs_own_alarm():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_cloze_answers_never_closed_are_read_at_once():
+    """Each unclosed embedded answer used to be matched to the end of the text (quadratic: a 2 MB
+    question file would take hours); each is still reported, and a later close still counts."""
+    from builder.quiz import cloze
+    start = time.perf_counter()
+    parts, problems = cloze.parse("{1:SHORTANSWER:=a" * 20_000)
+    assert time.perf_counter() - start < 5.0      # a hang guard
+    assert parts == [] and len(problems) == 20_000 and all("never closed" in p.message for p in problems)
+    parts, problems = cloze.parse("Say {1:SHORTANSWER:=hope#Yes~*#No} and {1:SHORTANSWER:=b")
+    assert len(parts) == 1 and [p.message for p in problems][0].startswith("embedded answer '{1:SHORTANSWER:=b")

@@ -65,6 +65,7 @@ def parse(text: str) -> tuple[list[tuple[int, int, ClozePart]], list[ClozeProble
     parts: list[tuple[int, int, ClozePart]] = []
     problems: list[ClozeProblem] = []
     pos = 0
+    last_close = text.rfind("}")      # no answer opened after it can close: not searched to the end again
     while True:
         m = _START.search(text, pos)
         if m is None:
@@ -76,9 +77,9 @@ def parse(text: str) -> tuple[list[tuple[int, int, ClozePart]], list[ClozeProble
             problems.append(ClozeProblem(start, f"unknown embedded answer type '{tname}' (known: {known})"))
             pos = m.end()
             continue
-        full = _FULL.match(text, start)
+        full = _FULL.match(text, start, last_close + 1) if start < last_close else None
         if full is None or full.group(2) != tname:
-            close = text.find("}", m.end())
+            close = text.find("}", m.end()) if start < last_close else -1
             if close < 0:
                 msg = f"embedded answer '{text[start:start + 30]}…' is never closed with '}}'"
             elif close == m.end():
