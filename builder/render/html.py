@@ -125,9 +125,6 @@ def shift_headings(html: str, by: int) -> str:
     return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + by)}", html)
 
 
-_MD = None
-
-
 # One line of plain prose (most answers, feedback and titles): Python-Markdown would only wrap it in <p>.
 _PLAIN_LINE = re.compile(r"[A-Za-z0-9 ,.;:?!'\"()\-–—’‘“”/%&+=@$£€]*\Z")
 _BLOCK_START = re.compile(r"([-+*#>!]|\d+[.)])")
@@ -178,32 +175,30 @@ def markdown_to_html(text: str, lean: bool = False) -> str:
 
 
 def _convert(text: str) -> str:
-    global _MD
-    if _MD is None:
-        _MD = md_lib.Markdown(extensions=MD_EXTENSIONS, extension_configs=MD_CONFIG, output_format="html")
-    _MD.reset()
-    try:
-        return _within_budget(_MD.convert, text)
-    except TooSlow:
-        _MD = None                    # stopped half-way: start the next text with a fresh parser
-        raise
-
-
-_MD_LEAN = None
+    return _parse(text, lean=False)
 
 
 def _convert_lean(text: str) -> str:
-    global _MD_LEAN
-    if _MD_LEAN is None:
-        _MD_LEAN = md_lib.Markdown(extensions=[e for e in MD_EXTENSIONS if e != "toc"],
-                                   extension_configs={k: v for k, v in MD_CONFIG.items() if k != "toc"},
-                                   output_format="html")
-        _MD_LEAN.treeprocessors.deregister("prettify")
-    _MD_LEAN.reset()
+    return _parse(text, lean=True)
+
+
+_PARSERS: dict[bool, md_lib.Markdown] = {}    # lean -> its Python-Markdown instance, made on first use
+
+
+def _parse(text: str, lean: bool) -> str:
+    md = _PARSERS.get(lean)
+    if md is None:
+        skip = {"toc"} if lean else set()
+        md = _PARSERS[lean] = md_lib.Markdown(extensions=[e for e in MD_EXTENSIONS if e not in skip],
+                                              extension_configs={k: v for k, v in MD_CONFIG.items() if k not in skip},
+                                              output_format="html")
+        if lean:
+            md.treeprocessors.deregister("prettify")
+    md.reset()
     try:
-        return _within_budget(_MD_LEAN.convert, text)
+        return _within_budget(md.convert, text)
     except TooSlow:
-        _MD_LEAN = None
+        del _PARSERS[lean]            # stopped half-way: start the next text with a fresh parser
         raise
 
 

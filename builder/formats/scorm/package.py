@@ -149,11 +149,16 @@ def course_data(course: Course, version: str, pages: _Pages) -> dict:
                 entry["words"] = page.essay.word_limit
         out_pages.append(entry)
     return {
-        "format": 1, "version": version, "id": course.id, "title": course.title, "hours": course.hours,
+        "format": 1, "id": course.id, "title": course.title, "hours": course.hours,
         "summary": pages.html(course.summary), "audience": course.audience, "mastery": course.mastery_score,
         "units": units, "pages": out_pages, "quizzes": quizzes, "essays": essays,
-        "limit": STATE_LIMITS[version], "budget": state_budget(course), "language": course.language,
+        "budget": state_budget(course), "language": course.language, **_version_fields(version),
     }
+
+
+def _version_fields(version: str) -> dict:
+    """What the course data holds that differs between SCORM versions."""
+    return {"version": version, "limit": STATE_LIMITS[version]}
 
 
 def _json_for_html(data: dict) -> str:
@@ -253,12 +258,11 @@ def versions_entries(course: Course, versions: list[str]) -> dict[str, dict[str,
     version and the size of the saved state differ between versions."""
     pages = _Pages(course)
     data = course_data(course, versions[0], pages)
+    player = {"player.js": _static("player.js"), "player.css": _static("player.css")}
     out = {}
     for version in versions:
-        data.update(version=version, limit=STATE_LIMITS[version])
-        entries = {"index.html": index_html(data), "player.js": _static("player.js"),
-                   "player.css": _static("player.css")}
-        entries.update(pages.files)
+        data.update(_version_fields(version))
+        entries = {"index.html": index_html(data), **player, **pages.files}
         entries["imsmanifest.xml"] = manifest(course, version, sorted(entries))
         out[version] = entries
     return out
