@@ -34,7 +34,7 @@ from ..load import files as files_lib
 from ..load.files import RealPaths, portable_name_problem, resolve_inside
 from ..model.course import Asset, Course, Page, Rendered
 from . import assets as asset_lib
-from . import mdscan
+from . import fastinline, mdscan
 from ..quiz.render import render_category
 
 MD_EXTENSIONS = [
@@ -194,6 +194,7 @@ def _parse(text: str, lean: bool) -> str:
                                               output_format="html")
         if lean:
             md.treeprocessors.deregister("prettify")
+        fastinline.install(md)
     md.reset()
     try:
         return _within_budget(md.convert, text)
