@@ -13,6 +13,12 @@ Editing one unit changes one course's key, so only that course is loaded, checke
 the others replay their diagnostics and keep their outputs. Editing a shared file (a framework, a
 rubric, a shared unit) changes every key: a full build, which is the safe answer.
 
+What every course uses (sources, frameworks, rubrics, shared questions: :func:`builder.load.project.
+load_common`, with its checks and the word list of the language check) is kept too, in
+``common-<mode>.bin``, under the hash of those files, the compiler, the options and the project's own
+folder (the loaded objects name files by their full path): a build after an edit to a course does not
+parse the frameworks and rubrics again.
+
 An entry lives in ``<out>/.cache/<course>-<mode>.bin``: a magic line, the SHA-256 of the payload, the
 payload (a pickle of :class:`~builder.pipeline.CourseResult` with its outputs replaced by their
 hashes). The outputs themselves are read back from the output folder and must hash to what the entry
@@ -149,6 +155,40 @@ class BuildCache:
             from .pipeline import CourseResult
             self._write(path, CourseResult(**{**result.__dict__, "outputs": _by_hash(result.outputs)}))
 
+    # -- what every course uses (loaded before the courses) -----------------------------------------
+    def _common_key(self) -> str:
+        return hashlib.sha256(self._common + os.fsencode(self.root.absolute())).hexdigest()
+
+    def _common_path(self) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / f"common-{'build' if 'build' in self.options else 'check'}.bin"
+
+    def get_common(self):
+        """(project, diagnostics, word list) as the common part of the project was loaded last time with
+        these same shared files; None on a miss."""
+        path = self._common_path()
+        if path is None or not path.is_file():
+            return None
+        try:
+            entry = _load(path)
+            if not isinstance(entry, dict) or entry.get("key") != self._common_key():
+                return None
+            return entry["project"], entry["diagnostics"], entry["wordlist"]
+        except _DAMAGE:
+            self.corrupt.append("(shared files)")
+            return None
+
+    def common_entry(self, project, diagnostics: list, wordlist) -> bytes:
+        """The pickled entry, taken at once (the project is added to as courses load); see put_common."""
+        return pickle.dumps({"key": self._common_key(), "project": project, "diagnostics": diagnostics,
+                             "wordlist": wordlist}, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def put_common(self, payload: bytes) -> None:
+        path = self._common_path()
+        if path is not None:
+            self._write_payload(path, payload)
+
     # -- what no course owns (framework CSVs, coverage report) --------------------------------------
     def project_key(self, results) -> str:
         """A key over the shared inputs and every course's coverage facts: the coverage report stays as it
@@ -175,7 +215,9 @@ class BuildCache:
             self._write(self.folder / "project.bin", {"key": key, "outputs": _by_hash(outputs)})
 
     def _write(self, path: Path, obj) -> None:
-        payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        self._write_payload(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _write_payload(self, path: Path, payload: bytes) -> None:
         try:
             write_unsynced(path, MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
         except OSError:
@@ -226,4 +268,5 @@ class _Unpickler(pickle.Unpickler):
 
 
 _ALLOWED = {("pathlib", "PosixPath"), ("pathlib", "WindowsPath"), ("pathlib", "Path"), ("builtins", "set"),
-            ("builtins", "frozenset"), ("copyreg", "_reconstructor"), ("builtins", "object")}
+            ("builtins", "frozenset"), ("copyreg", "_reconstructor"), ("builtins", "object"),
+            ("re", "_compile")}               # the language check's word list holds its pattern

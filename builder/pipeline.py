@@ -89,10 +89,13 @@ class Run:
     workers: int = 1
     fresh: list[CourseResult] = field(default_factory=list)   # built in this run, not from the cache
     project_outputs: list | None = None                       # framework CSVs and coverage, if made in this run
+    common_entry: bytes | None = None                         # the common part as loaded, if loaded in this run
 
     def save_cache(self) -> None:
         """Keep this run's new results for the next one (a build calls it once its outputs are written)."""
         if self.cache is not None:
+            if self.common_entry is not None:
+                self.cache.put_common(self.common_entry)
             for r in self.fresh:
                 self.cache.put(r)
 
@@ -104,11 +107,20 @@ def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, o
     from .build import QUIET, check_shared_categories, package_steps
     from .lint import language
     progress = progress or QUIET
-    project = load_common(root, diags)
-    check_shared_categories(project, diags)
-    wordlist = language.check_common(project, diags)
-    cdirs = course_folders(root, only, diags)
     cache = BuildCache(root, out / CACHE_DIR, opts.text()) if (use_cache and out is not None) else None
+    common = cache.get_common() if cache else None
+    common_entry = None
+    if common is not None:
+        project, found, wordlist = common
+        diags.merge(found)
+    else:
+        mark = len(diags.items)
+        project = load_common(root, diags)
+        check_shared_categories(project, diags)
+        wordlist = language.check_common(project, diags)
+        if cache:
+            common_entry = cache.common_entry(project, diags.items[mark:], wordlist)
+    cdirs = course_folders(root, only, diags)
     keys = {c.name: cache.key(c) if cache else "" for c in cdirs}        # hashing every source only for the cache
     sizes = {c.name: _work_estimate(root, c) for c in cdirs}
     steps = 1 + (len(package_steps(opts.formats)) if opts.package else 0)
@@ -144,7 +156,7 @@ def run(root: Path, diags: Diagnostics, only: list[str] | None, opts: Options, o
         diags.merge(r.diagnostics)
         project.shared_units_used.update(r.shared_units)
     finish_project(project, diags, only, [r.ids for r in ordered if r.ids is not None])
-    return Run(project, ordered, cache, workers, [results[c.name] for c in todo])
+    return Run(project, ordered, cache, workers, [results[c.name] for c in todo], common_entry=common_entry)
 
 
 _SHARED_ENTRY = re.compile(rb"^[ \t]*-[ \t]*shared:[ \t]*['\"]?([A-Za-z0-9_.-]+)", re.MULTILINE)

@@ -57,7 +57,7 @@ def test_unchanged_sources_come_from_the_cache_with_nothing_written(repo, tmp_pa
     out = tmp_path / "out"
     first = _build(repo, out)
     assert first.run.cache.hits == [] and sorted(p.name for p in (out / ".cache").iterdir()) == \
-        [f"{A}-build.bin", f"{B}-build.bin", "project.bin"]
+        ["common-build.bin", f"{A}-build.bin", f"{B}-build.bin", "project.bin"]
     before = _files(out)
     again = _build(repo, out)
     assert again.run.cache.hits == [A, B] and again.run.fresh == []
@@ -97,6 +97,76 @@ def test_options_are_part_of_the_key(repo, tmp_path):
     d = Diagnostics(root=repo)
     res = build(repo, out, d, moodle="4.1")
     assert res.run.cache.hits == [] and sorted(res.run.cache.stale) == [A, B]
+
+
+@pytest.fixture
+def loads(monkeypatch):
+    """How many times the shared files (frameworks, rubrics, shared questions) were loaded."""
+    import builder.pipeline as P
+    calls: list[Path] = []
+    real = P.load_common
+
+    def spy(root, diags):
+        calls.append(root)
+        return real(root, diags)
+
+    monkeypatch.setattr(P, "load_common", spy)
+    return calls
+
+
+def test_the_shared_files_are_not_loaded_again_for_an_edit_to_a_course(repo, tmp_path, loads):
+    out = tmp_path / "out"
+    _build(repo, out)
+    assert len(loads) == 1
+    _edit_page(repo, A, "\nA new paragraph with a [link](03-page-3.md).\n")
+    res = _build(repo, out)
+    assert len(loads) == 1 and [r.id for r in res.run.fresh] == [A]
+    assert sorted(res.run.project.frameworks) and sorted(res.run.project.rubrics)   # as loaded the first time
+    cold = tmp_path / "cold"
+    _build(repo, cold, cache=False)
+    assert _files(out) == _files(cold)
+    rubric = repo / "rubrics" / f"{A}.yaml"                 # a shared file changed: loaded again
+    rubric.write_text(rubric.read_text(encoding="utf-8").replace("description:", "description: Edited.", 1),
+                      encoding="utf-8")
+    _build(repo, out)
+    assert len(loads) == 3                                   # the cold build above, then this one
+
+
+def test_what_the_shared_files_report_is_replayed(repo, tmp_path, loads):
+    rubric = repo / "rubrics" / f"{B}.yaml"
+    rubric.write_text("bogus_key: 1\n" + rubric.read_text(encoding="utf-8"), encoding="utf-8")
+    (repo / "sources.yaml").write_text("Not An Id!: {}\n", encoding="utf-8")
+    first, second = Diagnostics(root=repo), Diagnostics(root=repo)
+    check(repo, first, cache_dir=tmp_path / "c")
+    run = check(repo, second, cache_dir=tmp_path / "c")
+    assert len(loads) == 1 and run.cache.hits == [A, B]
+    assert _texts(first) == _texts(second)
+    assert {d.path for d in second.sorted()} >= {f"rubrics/{B}.yaml", "sources.yaml"}
+
+
+def test_a_moved_project_loads_its_shared_files_again(repo, tmp_path, loads):
+    """The loaded objects name files by their full path: a copy elsewhere must not take them."""
+    out = tmp_path / "out"
+    _build(repo, out)
+    moved = tmp_path / "moved"
+    shutil.copytree(repo, moved)
+    res = _build(moved, out)
+    assert loads == [repo, moved]
+    assert res.run.project.root == moved
+    files = [r.file for r in res.run.project.rubrics.values()]
+    assert files and all(f.is_relative_to(moved) for f in files)
+
+
+def test_a_damaged_shared_entry_is_detected_and_replaced(repo, tmp_path, loads):
+    out = tmp_path / "out"
+    _build(repo, out)
+    good = _files(out)
+    _damage_flipped(out / ".cache" / "common-build.bin")
+    res = _build(repo, out)
+    assert res.run.cache.corrupt == ["(shared files)"] and len(loads) == 2
+    assert _files(out) == good
+    _build(repo, out)
+    assert len(loads) == 2                                   # replaced by a sound entry
 
 
 def _damage_truncated(p: Path) -> None:
@@ -211,7 +281,8 @@ def test_check_cli_uses_the_cache_unless_told_not_to(repo):
     from builder.cli import main
     first = CliRunner().invoke(main, ["--root", str(repo), "check"])
     assert first.exit_code == 0, first.output
-    assert sorted(p.name for p in (repo / "build" / ".cache").iterdir()) == [f"{A}-check.bin", f"{B}-check.bin"]
+    assert sorted(p.name for p in (repo / "build" / ".cache").iterdir()) == ["common-check.bin", f"{A}-check.bin",
+                                                                          f"{B}-check.bin"]
     shutil.rmtree(repo / "build")
     assert CliRunner().invoke(main, ["--root", str(repo), "check", "--no-cache"]).exit_code == 0
     assert not (repo / "build").exists()

@@ -66,7 +66,8 @@ def test_build_writes_the_documented_paths(make_repo, tmp_path):
     assert only.exit_code == 0 and [p.relative_to(tmp_path / "o2").as_posix()
                                      for p in (tmp_path / "o2").rglob("*") if p.is_file()
                                      and ".cache" not in p.parts] == ["scorm12/demo.zip"]
-    assert sorted(p.name for p in (tmp_path / "o2" / ".cache").iterdir()) == ["demo-build.bin", "project.bin"]
+    assert sorted(p.name for p in (tmp_path / "o2" / ".cache").iterdir()) == ["common-build.bin", "demo-build.bin",
+                                                                           "project.bin"]
 
 
 def test_unknown_course_is_a_diagnostic(make_repo, tmp_path):

@@ -182,7 +182,8 @@ def runs(versions, tmp_path_factory):
         job("read-only-fs", script='mount --bind "$OUT" "$OUT"; mount -o remount,bind,ro "$OUT"; ' + BUILD)
         after = tmp / "tiny-fs-after"
         after.mkdir()
-        pages = sum(-(-len(v) // 4096) for v in previous.values())
+        # room for the previous outputs and their build cache (copied too), not for the new outputs
+        pages = sum(-(-p.stat().st_size // 4096) for p in previous_dir.rglob("*") if p.is_file())
         job("tiny-fs", script=f'mount -t tmpfs -o size={(pages + 2) * 4}k none "$OUT"; cp -a "$PREVIOUS"/. "$OUT"/; '
                               f'{BUILD} || echo "build exit $?" >&2; cp -a "$OUT"/. "$AFTER"/',
             previous=previous_dir, after=after)
