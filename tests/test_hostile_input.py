@@ -421,6 +421,37 @@ def test_markdown_nested_hundreds_of_levels_is_refused_at_once(tmp_path, kind, q
     expect(make(tmp_path, {path: text}), "CP213", path, line + 32, "nested over 32 levels", seconds=20.0)
 
 
+QUOTES = ("page", "unit-file", "essay", "quiz", "quiz-feedback", "bank", "shared", "course", "unit")
+
+
+@pytest.mark.parametrize("kind", QUOTES)
+@pytest.mark.parametrize("shape", ["one-line", "indented"])
+def test_quotes_nested_hundreds_of_levels_on_one_line_are_refused_at_once(tmp_path, kind, shape):
+    """One line of 400 quote markers: the nesting check itself once backtracked on it for minutes (found by
+    bench/probe.py). 33 levels are refused; 32 are fine."""
+    deep = {"one-line": "> " * 400 + "x", "indented": "   >" * 20 + "\t" * 13 + "x"}[shape]
+    path, text, line = place(kind, deep)
+    expect(make(tmp_path, {path: text}), "CP213", path, line, "nested over 32 levels", seconds=20.0)
+    path, text, _ = place(kind, "> " * 32 + "x")
+    diags = Diagnostics(root=make(tmp_path / "fine", {path: text}))
+    build(tmp_path / "fine" / "repo", tmp_path / "fine" / "out", diags)
+    assert not any(d.code.id == "CP213" for d in diags.items), [d.format_text() for d in diags.items]
+
+
+@pytest.mark.parametrize("kind", ("quiz", "bank"))
+def test_a_question_with_thousands_of_answers_is_checked_at_once(tmp_path, kind):
+    """Rendering had compared each answer with every other (50,000 answers: a minute; found by
+    bench/probe.py)."""
+    path, text, _ = place(kind, "".join(f"- [ ] Answer {i}\n" for i in range(50000)))
+    root = make(tmp_path, {path: text})
+    t0 = time.perf_counter()
+    diags = Diagnostics(root=root)
+    build(root, tmp_path / "out", diags, formats=("scorm12",))
+    assert time.perf_counter() - t0 < 20.0       # a hang guard, not a speed test
+    assert "Traceback" not in " ".join(d.message for d in diags.items)
+    assert not any(d.code.id == "CP999" for d in diags.items)
+
+
 SLOW_MARKDOWN = {
     "brackets": "[" * 20000,                       # 90 s unchecked
     "links-without-ends": "[a](" * 5000,

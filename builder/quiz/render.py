@@ -9,6 +9,8 @@ def render_category(cat: Category, renderer) -> None:
     if cat.info is not None:
         renderer.render_question_text(cat.info)
     for q in cat.questions:
+        # answers and matching items render inline; by identity, once per question (a question with
+        # thousands of answers had taken time growing with the square of their number)
+        inline = {id(a.md) for a in q.answers} | {id(p.question) for p in q.pairs}
         for md in q.md_fields():
-            inline = any(md is a.md for a in q.answers) or any(md is p.question for p in q.pairs)
-            renderer.render_question_text(md, inline=inline)
+            renderer.render_question_text(md, inline=id(md) in inline)
