@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= build
 
-.PHONY: all venv build check test bench clean distclean docs
+.PHONY: all venv build check test bench probe clean distclean docs
 
 all: build
 
@@ -29,6 +29,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+probe: $(STAMP)
+	$(BIN)/python bench/probe.py
 
 docs: $(STAMP)
 	$(BIN)/coursepack codes --format markdown > docs/diagnostics.md
