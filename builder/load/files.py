@@ -33,6 +33,26 @@ def line_col(text: str, index: int) -> tuple[int, int]:
     return line, index - start + 1
 
 
+class Positions:
+    """1-based (line, column) of many offsets into one text: :func:`line_col` counts from the start every
+    time, which for thousands of offsets into a long text takes time growing with the square of it. Offsets
+    that come in order cost only the distance between them (one that goes back starts over)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.pos, self.line, self.start = 0, 1, 0
+
+    def __call__(self, index: int) -> tuple[int, int]:
+        if index < self.pos:
+            self.pos, self.line, self.start = 0, 1, 0
+        newlines = self.text.count("\n", self.pos, index)
+        if newlines:
+            self.line += newlines
+            self.start = self.text.rfind("\n", self.pos, index) + 1
+        self.pos = index
+        return self.line, index - self.start + 1
+
+
 def size_text(n: int) -> str:
     """A size in plain words: '2 MB', '1.5 MB', '700 KB', '12 bytes'."""
     if n >= 1048576:

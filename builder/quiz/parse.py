@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .. import codes
 from ..diagnostics import Diagnostics
+from ..load.files import Positions
 from ..model import schema
 from ..model.base import load_validated
 from ..render import mdscan
@@ -567,9 +568,10 @@ def _cloze(q: Question, raw: RawQuestion, meta, doc, diags: Diagnostics) -> bool
         return False
     text = q.text.text
     parts, problems = cloze_lib.parse(text)
+    at = Positions(text)
     for p in problems:
-        line = q.text.line + text.count("\n", 0, p.offset)
-        col = p.offset - (text.rfind("\n", 0, p.offset) + 1) + 1
+        line, col = at(p.offset)
+        line += q.text.line - 1
         code = codes.CANNOT_REACH_FULL_MARKS if p.fraction_problem else codes.CLOZE_SYNTAX
         if p.fraction_problem and "no right answer" in p.message:
             code = codes.NO_RIGHT_ANSWER
@@ -606,10 +608,11 @@ def _gaps(q: Question, raw: RawQuestion, meta, doc, diags: Diagnostics) -> bool:
     gaps: list[int] = []
     ok = True
     out, last = [], 0
+    at = Positions(text)
     for m in _GAP.finditer(text):
         inner = m.group(1)
-        line = q.text.line + text.count("\n", 0, m.start())
-        col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        line, col = at(m.start())
+        line += q.text.line - 1
         word, group = _choice(inner, q.qtype, diags, q.file, line, col)
         if word is None:
             ok = False

@@ -105,7 +105,8 @@ def question_data(q: Question) -> dict:
         stems = [p for p in q.pairs if p.question is not None]
         d["stems"] = [_md(p.question) for p in stems]
         d["options"] = options
-        d["right"] = [options.index(p.answer) for p in stems]
+        first = {o: i for i, o in reversed(list(enumerate(options)))}     # as options.index, in one pass
+        d["right"] = [first[p.answer] for p in stems]
     elif t in ("ddwtos", "gapselect"):
         d["choices"] = [{"t": c.text, "g": c.group} for c in q.choices]
         d["gaps"] = list(q.gaps)
