@@ -6,8 +6,8 @@ Regular expressions and parsers can take time growing with the square of their i
 made of one piece repeated (unclosed brackets, openers without closers, long runs of spaces). A few such
 pages in a large curriculum could hold a build for hours. This script writes each piece repeated n and
 4n times into each kind of source file of a small repository (tests/test_hostile_input.py's, one file of
-every kind), checks it (worker processes, one case at a time each), and compares: a linear cost gives 4x the extra time, a
-quadratic one 16x. It prints every case whose extra time at 4n is over half a second and grew by more
+every kind), checks it (worker processes, one case at a time each), and compares: a linear cost gives
+4x the extra time, a quadratic one 16x. It prints every case whose extra time at 4n is over half a second and grew by more
 than 8x, or that ran past the time limit, and exits 1 if there is one.
 
 Markdown parsing is stopped after 10 s anyway (CP213), so a slow shape in Markdown shows here as
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from test_hostile_input import TEXT_FILES, make, place  # noqa: E402
+from test_hostile_input import make, place  # noqa: E402
 
 # one piece each: openers without closers, markers of every syntax coursepack or Python-Markdown reads
 PIECES = [
@@ -104,7 +104,6 @@ def main() -> int:
     ap.add_argument("-n", type=int, default=2500, help="repetitions of the smaller size (the larger is 4x)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
-    assert set(KINDS) <= set(TEXT_FILES) | {"quiz-feedback", "bank-feedback", "rubric-criterion"}
     tmp = Path(tempfile.mkdtemp(prefix="coursepack-probe-"))
     started = time.perf_counter()
     try:
@@ -119,7 +118,8 @@ def main() -> int:
                     print(f"{i} of {len(cases)} cases, {time.perf_counter() - started:.0f} s", file=sys.stderr,
                           flush=True)
                 if small is None or large is None:
-                    bad.append(f"{k:16} {s:6} {p!r:14} over {LIMIT:.0f} s at n={4 * args.n}")
+                    size = args.n if small is None else 4 * args.n
+                    bad.append(f"{k:16} {s:6} {p!r:14} over {LIMIT:.0f} s at n={size}")
                     continue
                 extra_small, extra_large = max(small - base, 1e-3), large - base
                 growth = extra_large / extra_small

@@ -124,10 +124,15 @@ class BuildCache:
         _tree(h, cdir)
         return h.hexdigest()
 
+    @property
+    def _mode(self) -> str:
+        """'build' or 'check': each keeps its own entries."""
+        return "build" if "build" in self.options else "check"
+
     def _path(self, course_id: str) -> Path | None:
         if self.folder is None:
             return None
-        return self.folder / f"{course_id}-{'build' if 'build' in self.options else 'check'}.bin"
+        return self.folder / f"{course_id}-{self._mode}.bin"
 
     def get(self, course_id: str, key: str, out: Path | None):
         """The cached result for this course and key, with its outputs read back; None on a miss."""
@@ -162,7 +167,7 @@ class BuildCache:
     def _common_path(self) -> Path | None:
         if self.folder is None:
             return None
-        return self.folder / f"common-{'build' if 'build' in self.options else 'check'}.bin"
+        return self.folder / f"common-{self._mode}.bin"
 
     def get_common(self):
         """(project, diagnostics, word list) as the common part of the project was loaded last time with

@@ -15,7 +15,7 @@ correct as the text is rewritten.
 
 The strings a pattern needs are read from its regular expression, which is matched exactly against
 :data:`NEEDS`: a pattern not listed there (another extension, or a new release of Python-Markdown that
-changed an expression) is always tried, as before. tests/test_render.py holds the output equal to the
+changed an expression) is always tried, as before. tests/test_fastinline.py holds the output equal to the
 stock processor's on random Markdown and on every text of the curriculum.
 """
 
@@ -60,13 +60,14 @@ class InlineProcessor(treeprocessors.InlineProcessor):
 
     def __init__(self, md):
         super().__init__(md)
-        self._for: list | None = None          # the patterns these plans were made for
-        self._needles: tuple[str, ...] = ()
+        self._for: list | None = None          # the patterns what follows was worked out for
+        self._wants: list[tuple[str, ...] | None] = []
+        self._needles: tuple[str, ...] = ()    # every string some pattern needs; bit i of a mask is the i-th
         self._plans: dict[tuple[int, int], tuple[int, ...]] = {}
 
     def run(self, tree, ancestors=None):
         patterns = list(self.inlinePatterns)
-        if patterns != self._for:
+        if patterns != self._for:              # first use, or the registry changed since
             self._for, self._plans = patterns, {}
             self._wants = [needs(p) for p in patterns]
             self._needles = tuple(sorted({s for w in self._wants if w is not None for s in w}))
@@ -74,9 +75,9 @@ class InlineProcessor(treeprocessors.InlineProcessor):
 
     def _plan(self, present: int, first: int) -> tuple[int, ...]:
         """The patterns from ``first`` on that can match a text holding the needles in bit mask ``present``."""
-        bits = {s: 1 << i for i, s in enumerate(self._needles)}
+        held = {s for i, s in enumerate(self._needles) if present >> i & 1}
         plan = tuple(i for i in range(first, len(self._wants))
-                     if self._wants[i] is None or any(present & bits[s] for s in self._wants[i]))
+                     if self._wants[i] is None or not held.isdisjoint(self._wants[i]))
         self._plans[present, first] = plan
         return plan
 
