@@ -77,6 +77,8 @@ def test_learner_journey_in_a_real_runtime(browser, scorm_again, packages, tmp_p
         _go(fobj, pages_with_img[0])
         img = frame.locator(".cp-content img").first
         img.wait_for()
+        # loaded or failed, not still on its way (a broken image is complete too, with no width)
+        fobj.wait_for_function("document.querySelector('.cp-content img').complete", timeout=15000)
         assert fobj.evaluate("document.querySelector('.cp-content img').naturalWidth") > 0
         assert img.get_attribute("alt")
 
